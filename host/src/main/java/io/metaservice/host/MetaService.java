@@ -1,0 +1,229 @@
+package io.metaservice.host;
+
+import io.metaservice.host.internal.ActionBroker;
+import io.metaservice.host.internal.ArtifactReply;
+import io.metaservice.host.internal.FolderListingReply;
+import io.metaservice.host.internal.KillProcessReply;
+import io.metaservice.host.internal.LogIngest;
+import io.metaservice.host.internal.PendingAction;
+import io.metaservice.host.internal.ReplyHandler;
+import io.metaservice.host.internal.Responses;
+import io.metaservice.host.internal.ResultLatch;
+import io.metaservice.protocol.Action;
+import io.metaservice.protocol.ActionType;
+import io.metaservice.protocol.ErrorCode;
+import io.metaservice.protocol.Execute;
+import io.metaservice.protocol.Protocol;
+import io.metaservice.protocol.Slugid;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One guest's meta-data service: the guest API under {@code /engine/v1/} as a Jetty handler,
+ * and the host operations that send actions to the guest.
+ *
+ * <p>No request holds a thread while it waits: polls park their callback, and log and artifact
+ * bodies are read with Jetty's demand API. Host operations block their caller until the guest
+ * has replied or the attempt has timed out, and try {@value Protocol#HOST_OPERATION_ATTEMPTS}
+ * times in all before they give up on retryable failures.
+ */
+public final class MetaService extends Handler.Abstract implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetaService.class);
+
+    private final String guestId;
+    private final MetaServiceConfig config;
+    private final Execute execute;
+    private final ActionBroker broker;
+    private final LogIngest log;
+    private final ResultLatch result;
+
+    public MetaService(MetaServiceConfig config) {
+        this(Slugid.v4(), config);
+    }
+
+    /** Creates a service whose log lines carry {@code guestId}. */
+    public MetaService(String guestId, MetaServiceConfig config) {
+        this.guestId = guestId;
+        this.config = config;
+        this.execute = new Execute(config.env(), config.command());
+        this.broker = new ActionBroker(guestId, config.pollTimeout(), config.deliveryTimeout(),
+                config.replyStartTimeout());
+        this.log = new LogIngest(guestId, config.logSink());
+        this.result = new ResultLatch(guestId, config.resultListener());
+    }
+
+    public String guestId() {
+        return guestId;
+    }
+
+    /** Completes with the first result that the guest reports: true for success. */
+    public CompletableFuture<Boolean> result() {
+        return result.future();
+    }
+
+    /** Returns the number of task log bytes received so far. */
+    public long logBytes() {
+        return log.bytes();
+    }
+
+    /**
+     * Fetches a file from the guest into a temporary file, which the caller must close.
+     *
+     * @throws ResourceNotFoundException when the guest reports that the file does not exist
+     * @throws HostOperationException when every attempt failed
+     */
+    public Artifact getArtifact(String path) throws HostOperationException, InterruptedException {
+        return (Artifact) perform(ActionType.GET_ARTIFACT, path, () -> new ArtifactReply(
+                guestId, path, config.temporaryDirectory(), config.maxArtifactBytes(),
+                config.replyIdleTimeout()));
+    }
+
+    /**
+     * Lists every regular file below a folder of the guest, recursively, as absolute paths.
+     *
+     * @throws ResourceNotFoundException when the guest cannot read the folder
+     * @throws HostOperationException when every attempt failed
+     */
+    @SuppressWarnings("unchecked")
+    public List<String> listFolder(String path) throws HostOperationException, InterruptedException {
+        return (List<String>) perform(ActionType.LIST_FOLDER, path,
+                () -> new FolderListingReply(guestId, path, config.listFolderBodyLimit()));
+    }
+
+    /** Asks the guest to kill the task's process tree; returns once the guest has started. */
+    public void killProcess() throws HostOperationException, InterruptedException {
+        perform(ActionType.KILL_PROCESS, "", KillProcessReply::new);
+    }
+
+    /**
+     * Answers waiting polls with {@code none} and makes later polls return at once. Actions that
+     * have not been delivered fail. Call it when the guest's work is over.
+     */
+    public void stopPollers() {
+        LOG.info("guest {}: stopping pollers", guestId);
+        broker.stopPollers();
+    }
+
+    /** Stops the pollers. Artifacts already returned stay valid until closed. */
+    @Override
+    public void close() {
+        stopPollers();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = request.getHttpURI().getPath();
+        String method = request.getMethod();
+        LOG.debug("guest {}: {} {}", guestId, method, path);
+        switch (path == null ? "" : path) {
+            case Protocol.EXECUTE_PATH -> {
+                if (requireMethod(request, response, callback, HttpMethod.GET)) {
+                    Responses.json(response, callback, 200, execute);
+                }
+            }
+            case Protocol.LOG_PATH -> {
+                if (requireMethod(request, response, callback, HttpMethod.POST)) {
+                    log.handle(request, response, callback);
+                }
+            }
+            case Protocol.SUCCESS_PATH -> {
+                if (requireMethod(request, response, callback, HttpMethod.PUT)) {
+                    reportResult(true, response, callback);
+                }
+            }
+            case Protocol.FAILED_PATH -> {
+                if (requireMethod(request, response, callback, HttpMethod.PUT)) {
+                    reportResult(false, response, callback);
+                }
+            }
+            case Protocol.PING_PATH -> {
+                if (requireMethod(request, response, callback, HttpMethod.GET)) {
+                    Responses.ok(response, callback);
+                }
+            }
+            case Protocol.POLL_PATH -> {
+                if (requireMethod(request, response, callback, HttpMethod.GET)) {
+                    broker.poll(request, response, callback);
+                }
+            }
+            case Protocol.REPLY_PATH -> reply(request, response, callback);
+            default -> Responses.error(response, callback, 404, ErrorCode.NO_SUCH_END_POINT,
+                    "no meta-data API end-point at " + Responses.quote(path)
+                            + "; the end-points are execute, log, success, failed, ping, poll and reply"
+                            + " under /engine/v1/");
+        }
+        return true;
+    }
+
+    private boolean requireMethod(
+            Request request, Response response, Callback callback, HttpMethod allowed) {
+        if (allowed.is(request.getMethod())) {
+            return true;
+        }
+        Responses.methodNotAllowed(response, callback, request.getMethod(),
+                request.getHttpURI().getPath(), allowed.asString());
+        return false;
+    }
+
+    private void reportResult(boolean success, Response response, Callback callback) {
+        if (result.report(success)) {
+            Responses.ok(response, callback);
+            return;
+        }
+        String reported = success ? "failed" : "succeeded";
+        Responses.error(response, callback, 409, ErrorCode.RESOURCE_CONFLICT,
+                "the task was already reported as " + reported + "; a result cannot change");
+    }
+
+    private void reply(Request request, Response response, Callback callback) {
+        Fields query = Request.extractQueryParameters(request);
+        String id = query.getValue(Protocol.REPLY_ID_PARAMETER);
+        PendingAction action = id == null ? null : broker.takeForReply(id);
+        if (action == null) {
+            LOG.debug("guest {}: reply for unknown action id {}", guestId, Responses.quote(id));
+            Responses.error(response, callback, 400, ErrorCode.UNKNOWN_ACTION_ID,
+                    "action id " + Responses.quote(id)
+                            + " is not known: it was already answered, timed out or never existed");
+            return;
+        }
+        LOG.debug("guest {}: {} reply for {} action {}", guestId, request.getMethod(),
+                action.action().type().wireName(), id);
+        action.handleReply(request, response, callback);
+    }
+
+    private Object perform(ActionType type, String path, java.util.function.Supplier<ReplyHandler> handlers)
+            throws HostOperationException, InterruptedException {
+        HostOperationException last = null;
+        for (int attempt = 1; attempt <= Protocol.HOST_OPERATION_ATTEMPTS; attempt++) {
+            Action action = new Action(Slugid.v4(), type, path, null, false);
+            PendingAction pending = new PendingAction(action, handlers.get());
+            broker.submit(pending);
+            try {
+                return pending.outcome().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof HostOperationException failure)) {
+                    throw new HostOperationException(type.wireName() + " failed: " + e.getCause(), false,
+                            e.getCause());
+                }
+                if (!failure.isRetryable()) {
+                    throw failure;
+                }
+                last = failure;
+                LOG.info("guest {}: {} attempt {} of {} failed: {}", guestId, type.wireName(),
+                        attempt, Protocol.HOST_OPERATION_ATTEMPTS, failure.getMessage());
+            }
+        }
+        throw new HostOperationException(type.wireName() + " " + Responses.quote(path) + " failed after "
+                + Protocol.HOST_OPERATION_ATTEMPTS + " attempts: " + last.getMessage(), true, last);
+    }
+}

@@ -1,0 +1,153 @@
+package io.metaservice.host;
+
+import io.metaservice.protocol.Protocol;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Settings of one guest's {@link MetaService}: the task it hands out, where its output goes,
+ * and the time-outs and limits it applies. Build it with {@link #builder()}.
+ *
+ * @param command the task's command, as returned by {@code GET /engine/v1/execute}
+ * @param env environment variables that override the agent's own
+ * @param logSink where the task log goes
+ * @param resultListener called once with the result that the guest reports
+ * @param temporaryDirectory where artifacts are stored while the caller holds them
+ * @param pollTimeout how long a poll waits before it returns {@code none}
+ * @param deliveryTimeout how long an action waits for a poller
+ * @param replyStartTimeout how long the host waits, after delivery, for the reply to start
+ * @param replyIdleTimeout how long a reply body may stall before the upload is cut off
+ * @param maxArtifactBytes largest artifact accepted; larger uploads are stopped and removed
+ * @param listFolderBodyLimit bytes of a list-folder reply that are read
+ */
+public record MetaServiceConfig(
+        List<String> command,
+        Map<String, String> env,
+        LogSink logSink,
+        ResultListener resultListener,
+        Path temporaryDirectory,
+        Duration pollTimeout,
+        Duration deliveryTimeout,
+        Duration replyStartTimeout,
+        Duration replyIdleTimeout,
+        long maxArtifactBytes,
+        int listFolderBodyLimit) {
+
+    /** Default largest artifact: 64 GiB. */
+    public static final long DEFAULT_MAX_ARTIFACT_BYTES = 64L << 30;
+    /** Default time a reply body may make no progress. */
+    public static final Duration DEFAULT_REPLY_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    public MetaServiceConfig {
+        command = List.copyOf(command);
+        env = Map.copyOf(env);
+        Objects.requireNonNull(logSink, "logSink");
+        Objects.requireNonNull(resultListener, "resultListener");
+        Objects.requireNonNull(temporaryDirectory, "temporaryDirectory");
+        requirePositive(pollTimeout, "pollTimeout");
+        requirePositive(deliveryTimeout, "deliveryTimeout");
+        requirePositive(replyStartTimeout, "replyStartTimeout");
+        requirePositive(replyIdleTimeout, "replyIdleTimeout");
+        if (maxArtifactBytes < 0) {
+            throw new IllegalArgumentException("maxArtifactBytes must be >= 0, got " + maxArtifactBytes);
+        }
+        if (listFolderBodyLimit <= 0) {
+            throw new IllegalArgumentException(
+                    "listFolderBodyLimit must be > 0, got " + listFolderBodyLimit);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static void requirePositive(Duration duration, String name) {
+        Objects.requireNonNull(duration, name);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + duration);
+        }
+    }
+
+    /** Builder with the protocol's defaults; command and temporary directory are required. */
+    public static final class Builder {
+        private List<String> command;
+        private Map<String, String> env = Map.of();
+        private LogSink logSink = LogSink.discarding();
+        private ResultListener resultListener = success -> { };
+        private Path temporaryDirectory;
+        private Duration pollTimeout = Protocol.POLL_TIMEOUT;
+        private Duration deliveryTimeout = Protocol.ACTION_DELIVERY_TIMEOUT;
+        private Duration replyStartTimeout = Protocol.REPLY_START_TIMEOUT;
+        private Duration replyIdleTimeout = DEFAULT_REPLY_IDLE_TIMEOUT;
+        private long maxArtifactBytes = DEFAULT_MAX_ARTIFACT_BYTES;
+        private int listFolderBodyLimit = Protocol.LIST_FOLDER_BODY_LIMIT;
+
+        private Builder() {
+        }
+
+        public Builder command(List<String> command) {
+            this.command = command;
+            return this;
+        }
+
+        public Builder env(Map<String, String> env) {
+            this.env = env;
+            return this;
+        }
+
+        public Builder logSink(LogSink logSink) {
+            this.logSink = logSink;
+            return this;
+        }
+
+        public Builder resultListener(ResultListener resultListener) {
+            this.resultListener = resultListener;
+            return this;
+        }
+
+        public Builder temporaryDirectory(Path temporaryDirectory) {
+            this.temporaryDirectory = temporaryDirectory;
+            return this;
+        }
+
+        public Builder pollTimeout(Duration pollTimeout) {
+            this.pollTimeout = pollTimeout;
+            return this;
+        }
+
+        public Builder deliveryTimeout(Duration deliveryTimeout) {
+            this.deliveryTimeout = deliveryTimeout;
+            return this;
+        }
+
+        public Builder replyStartTimeout(Duration replyStartTimeout) {
+            this.replyStartTimeout = replyStartTimeout;
+            return this;
+        }
+
+        public Builder replyIdleTimeout(Duration replyIdleTimeout) {
+            this.replyIdleTimeout = replyIdleTimeout;
+            return this;
+        }
+
+        public Builder maxArtifactBytes(long maxArtifactBytes) {
+            this.maxArtifactBytes = maxArtifactBytes;
+            return this;
+        }
+
+        public Builder listFolderBodyLimit(int listFolderBodyLimit) {
+            this.listFolderBodyLimit = listFolderBodyLimit;
+            return this;
+        }
+
+        public MetaServiceConfig build() {
+            Objects.requireNonNull(command, "command");
+            return new MetaServiceConfig(command, env, logSink, resultListener,
+                    temporaryDirectory, pollTimeout, deliveryTimeout, replyStartTimeout,
+                    replyIdleTimeout, maxArtifactBytes, listFolderBodyLimit);
+        }
+    }
+}

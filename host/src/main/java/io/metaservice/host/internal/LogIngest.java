@@ -1,0 +1,76 @@
+package io.metaservice.host.internal;
+
+import io.metaservice.host.LogSink;
+import io.metaservice.protocol.ErrorCode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends log request bodies to the {@link LogSink} as they arrive. Several log requests may run
+ * at once; the lock makes each chunk reach the sink whole, so streams interleave only at chunk
+ * boundaries.
+ */
+public final class LogIngest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogIngest.class);
+
+    private final String guestId;
+    private final LogSink sink;
+    private final ReentrantLock sinkLock = new ReentrantLock();
+    private final AtomicLong bytes = new AtomicLong();
+
+    public LogIngest(String guestId, LogSink sink) {
+        this.guestId = guestId;
+        this.sink = sink;
+    }
+
+    /** Returns the number of log bytes written to the sink so far. */
+    public long bytes() {
+        return bytes.get();
+    }
+
+    /** Streams {@code request}'s body into the sink, then answers {@code 200}. */
+    public void handle(Request request, Response response, Callback callback) {
+        // A task may be silent for a long time while its log request stays open.
+        request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(0);
+        ContentPump.start(request, new ContentPump.Receiver() {
+            @Override
+            public boolean accept(ByteBuffer chunk) throws IOException {
+                int length = chunk.remaining();
+                sinkLock.lock();
+                try {
+                    sink.write(chunk);
+                } finally {
+                    sinkLock.unlock();
+                }
+                bytes.addAndGet(length);
+                return true;
+            }
+
+            @Override
+            public void complete() {
+                Responses.ok(response, callback);
+            }
+
+            @Override
+            public void stopped(IOException error) {
+                LOG.warn("guest {}: the task log can no longer be written: {}", guestId, String.valueOf(error));
+                Responses.error(response, callback, 500, ErrorCode.INTERNAL_ERROR,
+                        "the host can no longer write the task log; ensure the task is completed");
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                LOG.debug("guest {}: log request ended without its end: {}", guestId, failure.toString());
+                callback.failed(failure);
+            }
+        });
+    }
+}
