@@ -114,6 +114,11 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         broker.stopPollers();
     }
 
+    /** Returns the number of polls waiting for an action. */
+    public int parkedPolls() {
+        return broker.parkedPolls();
+    }
+
     /** Stops the pollers. Artifacts already returned stay valid until closed. */
     @Override
     public void close() {
