@@ -1,0 +1,194 @@
+package io.metaservice.guest;
+
+import io.metaservice.guest.internal.ActionHandler;
+import io.metaservice.guest.internal.GuestClient;
+import io.metaservice.guest.internal.HostResponse;
+import io.metaservice.guest.internal.LogUpload;
+import io.metaservice.guest.internal.PollLoop;
+import io.metaservice.guest.internal.TaskControl;
+import io.metaservice.guest.internal.TaskRunner;
+import io.metaservice.protocol.ErrorBody;
+import io.metaservice.protocol.ErrorCode;
+import io.metaservice.protocol.Execute;
+import io.metaservice.protocol.Protocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The agent that runs inside a guest: it fetches the task from the meta-data service, runs it
+ * on a pseudo-terminal with its output streamed into the task log, reports the result, and
+ * answers the host's actions until it is closed.
+ *
+ * <p>{@link #runTask()} blocks its caller for the whole task; polling for actions runs on its
+ * own threads from {@link #startPolling()} or {@link #runTask()} until {@link #close()}, so
+ * the host can still fetch artifacts after the result. All methods are thread-safe.
+ */
+public final class GuestAgent implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(GuestAgent.class.getName());
+
+    /** First pause between attempts of {@code GET /engine/v1/execute}; doubles each time. */
+    static final Duration EXECUTE_RETRY_MIN = Duration.ofMillis(100);
+    /** Longest pause between attempts of {@code GET /engine/v1/execute}. */
+    static final Duration EXECUTE_RETRY_MAX = Duration.ofSeconds(2);
+    /** Attempts, the first included, to report the task's result. */
+    static final int RESULT_ATTEMPTS = 5;
+    static final Duration RESULT_RETRY_PAUSE = Duration.ofSeconds(1);
+    /** How long the agent waits for the log response after the body has ended. */
+    static final Duration LOG_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final GuestClient client;
+    private final GuestConfig config;
+    private final Path workdir;
+    private final TaskControl task = new TaskControl();
+    private final PollLoop pollLoop;
+    private final AtomicBoolean pollingStarted = new AtomicBoolean();
+    private final AtomicBoolean taskStarted = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Creates an agent for the service at {@code base}, such as {@code http://127.0.0.1:8080/}.
+     * Nothing is sent until {@link #startPolling()} or {@link #runTask()}.
+     */
+    public GuestAgent(URI base, GuestConfig config) {
+        this.client = new GuestClient(base);
+        this.config = config;
+        this.workdir = Path.of(config.workdir().orElse("")).toAbsolutePath();
+        this.pollLoop = new PollLoop(client, new ActionHandler(client, workdir, task));
+    }
+
+    /** Starts polling for host actions, unless it has started already. */
+    public void startPolling() {
+        if (closed.get()) {
+            throw new IllegalStateException("the agent is closed");
+        }
+        if (pollingStarted.compareAndSet(false, true)) {
+            pollLoop.start();
+        }
+    }
+
+    /**
+     * Runs the task: fetches it, streams its log, and reports its result. Starts polling
+     * first. Returns 0 if the task succeeded and 1 if it failed, could not start, or the agent
+     * was closed or interrupted first. May be called once.
+     */
+    public int runTask() {
+        if (!taskStarted.compareAndSet(false, true)) {
+            throw new IllegalStateException("runTask may be called only once");
+        }
+        startPolling();
+        try {
+            Execute execute = fetchExecute();
+            if (execute == null) {
+                return 1;
+            }
+            LOG.log(System.Logger.Level.INFO, "Task fetched: {0} arguments, {1} variables",
+                    execute.command().size(), execute.env().size());
+            LogUpload log = LogUpload.start(client);
+            int status = new TaskRunner(config, workdir, task).run(execute, log);
+            log.finish(LOG_RESPONSE_TIMEOUT);
+            boolean success = status == 0;
+            reportResult(success);
+            return success ? 0 : 1;
+        } catch (InterruptedException e) {
+            LOG.log(System.Logger.Level.WARNING, "Task interrupted, killing its processes");
+            task.kill();
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    /**
+     * Stops polling and the running action handlers, and kills the task's process tree.
+     * Does not wait for {@link #runTask()} to return.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "Closing the agent");
+        if (pollingStarted.get()) {
+            pollLoop.close();
+        }
+        task.kill();
+    }
+
+    /**
+     * Sends all of {@code in} as one streaming {@code POST /engine/v1/log}, as a second
+     * process in the guest does to add to the task log. Returns once the host has accepted it.
+     *
+     * @throws IOException if the request fails or the host does not answer {@code 200 OK}
+     */
+    public static void postLog(URI base, InputStream in) throws IOException {
+        GuestClient client = new GuestClient(base);
+        HostResponse response;
+        try {
+            response = client.postLog(HttpRequest.BodyPublishers.ofInputStream(() -> in)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while sending the log", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException
+                    ? (IOException) e.getCause()
+                    : new IOException("POST " + Protocol.LOG_PATH + " failed", e.getCause());
+        }
+        response.requireOk("POST " + Protocol.LOG_PATH);
+    }
+
+    /** Fetches the task, retrying until it succeeds. Returns null if the agent was closed. */
+    private Execute fetchExecute() throws InterruptedException {
+        long pauseMillis = EXECUTE_RETRY_MIN.toMillis();
+        for (int attempt = 1; !closed.get(); attempt++) {
+            try {
+                return client.fetchExecute();
+            } catch (IOException e) {
+                System.Logger.Level level =
+                        attempt == 1 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+                LOG.log(level, "Fetching the task failed (attempt {0}), retrying in {1} ms: {2}",
+                        attempt, Long.toString(pauseMillis), e.toString());
+            }
+            TimeUnit.MILLISECONDS.sleep(pauseMillis);
+            pauseMillis = Math.min(pauseMillis * 2, EXECUTE_RETRY_MAX.toMillis());
+        }
+        LOG.log(System.Logger.Level.INFO, "Agent closed before the task was fetched");
+        return null;
+    }
+
+    /** Reports the result, retrying failed attempts. A conflict means it was reported already. */
+    private void reportResult(boolean success) throws InterruptedException {
+        String path = success ? Protocol.SUCCESS_PATH : Protocol.FAILED_PATH;
+        for (int attempt = 1; attempt <= RESULT_ATTEMPTS; attempt++) {
+            try {
+                HostResponse response = client.putResult(success);
+                if (response.isOk()) {
+                    LOG.log(System.Logger.Level.INFO, "Reported {0}", path);
+                    return;
+                }
+                ErrorBody error = response.errorBody();
+                if (error != null && error.code() == ErrorCode.RESOURCE_CONFLICT) {
+                    LOG.log(System.Logger.Level.WARNING, "PUT {0} rejected, the other result"
+                            + " was reported first: {1}", path, response.describe());
+                    return;
+                }
+                LOG.log(System.Logger.Level.WARNING, "PUT {0} failed (attempt {1} of {2}): {3}",
+                        path, attempt, RESULT_ATTEMPTS, response.describe());
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "PUT {0} failed (attempt {1} of {2}): {3}",
+                        path, attempt, RESULT_ATTEMPTS, e.toString());
+            }
+            if (attempt < RESULT_ATTEMPTS && !closed.get()) {
+                TimeUnit.MILLISECONDS.sleep(RESULT_RETRY_PAUSE.toMillis());
+            }
+        }
+        LOG.log(System.Logger.Level.ERROR, "Could not report {0} after {1} attempts", path,
+                RESULT_ATTEMPTS);
+    }
+}

@@ -1,0 +1,104 @@
+package io.metaservice.guest.internal;
+
+import com.pty4j.PtyProcess;
+import com.pty4j.unix.Pty;
+import com.pty4j.unix.UnixPtyProcess;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a process on a new pseudo-terminal that passes output bytes through unchanged.
+ *
+ * <p>A terminal's default line discipline turns {@code \n} into {@code \r\n} and echoes input.
+ * The launcher turns output processing and echo off with {@code stty -F} on the terminal
+ * before the process starts, so that no byte can get through before the change. The process
+ * leads a new session whose controlling terminal is the pseudo-terminal, and its stdout and
+ * stderr both go to the terminal.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class PtyLauncher {
+
+    private static final System.Logger LOG = System.getLogger(PtyLauncher.class.getName());
+
+    /** The terminal size that the task sees, in columns and rows. */
+    static final int COLUMNS = 80;
+    static final int ROWS = 24;
+    private static final long STTY_TIMEOUT_SECONDS = 10;
+    private static final int MAX_STTY_OUTPUT_BYTES = 4096;
+
+    private PtyLauncher() {
+    }
+
+    /**
+     * Starts {@code command}, whose first element is an absolute program path, with exactly
+     * the variables of {@code environment}, in {@code workdir}.
+     *
+     * @throws IOException if the terminal cannot be opened or the process cannot start
+     */
+    static PtyProcess start(List<String> command, Map<String, String> environment, Path workdir)
+            throws IOException {
+        Pty pty = new Pty();
+        try {
+            configureRaw(pty.getSlaveName());
+            return newProcess(command, environment, workdir, pty);
+        } catch (IOException | RuntimeException e) {
+            pty.close();
+            throw e;
+        }
+    }
+
+    // pty4j 0.13.4 has no public way to change the terminal between opening it and starting
+    // the process, except through this constructor, which it marks deprecated.
+    @SuppressWarnings("deprecation")
+    private static PtyProcess newProcess(
+            List<String> command, Map<String, String> environment, Path workdir, Pty pty)
+            throws IOException {
+        String[] variables = environment.entrySet().stream()
+                .map(variable -> variable.getKey() + "=" + variable.getValue())
+                .toArray(String[]::new);
+        return new UnixPtyProcess(
+                command.toArray(String[]::new), variables, workdir.toString(), pty, null, false);
+    }
+
+    /**
+     * Turns output processing and echo off and sets the window size. When {@code stty} is
+     * missing or fails, the task still runs, but its log gets {@code \r\n} line ends.
+     */
+    private static void configureRaw(String terminal) throws IOException {
+        List<String> command = List.of("stty", "-F", terminal, "-opost", "-echo",
+                "cols", Integer.toString(COLUMNS), "rows", Integer.toString(ROWS));
+        Process stty;
+        try {
+            stty = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "Cannot run stty, the task''s log will have"
+                    + " \\r\\n line ends: {0}", e.getMessage());
+            return;
+        }
+        try (InputStream output = stty.getInputStream()) {
+            byte[] message = output.readNBytes(MAX_STTY_OUTPUT_BYTES);
+            if (!stty.waitFor(STTY_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                stty.destroyForcibly();
+                throw new IOException("stty did not finish within " + STTY_TIMEOUT_SECONDS + " s");
+            }
+            if (stty.exitValue() != 0) {
+                LOG.log(System.Logger.Level.WARNING, "stty failed with status {0}, the task''s"
+                        + " log will have \\r\\n line ends: {1}", stty.exitValue(),
+                        new String(message, StandardCharsets.UTF_8).strip());
+            }
+        } catch (InterruptedException e) {
+            stty.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while configuring the terminal", e);
+        }
+    }
+}
