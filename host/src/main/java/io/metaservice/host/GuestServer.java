@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +109,8 @@ public final class GuestServer implements AutoCloseable {
         threads.setName("metaservice-guest-api");
         Server server = new Server(threads);
         server.setHandler(handler);
+        // Exec-shell replies upgrade to a websocket; the container must exist before start.
+        ServerWebSocketContainer.ensure(server);
         server.setStopTimeout(2_000);
         return server;
     }

@@ -9,6 +9,8 @@ import io.metaservice.host.internal.PendingAction;
 import io.metaservice.host.internal.ReplyHandler;
 import io.metaservice.host.internal.Responses;
 import io.metaservice.host.internal.ResultLatch;
+import io.metaservice.host.internal.ShellReply;
+import io.metaservice.host.shell.HostShell;
 import io.metaservice.protocol.Action;
 import io.metaservice.protocol.ActionType;
 import io.metaservice.protocol.ErrorCode;
@@ -18,6 +20,7 @@ import io.metaservice.protocol.Slugid;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -83,7 +86,7 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
      * @throws HostOperationException when every attempt failed
      */
     public Artifact getArtifact(String path) throws HostOperationException, InterruptedException {
-        return (Artifact) perform(ActionType.GET_ARTIFACT, path, () -> new ArtifactReply(
+        return (Artifact) perform(new ActionRequest(ActionType.GET_ARTIFACT, path, null, false), () -> new ArtifactReply(
                 guestId, path, config.temporaryDirectory(), config.maxArtifactBytes(),
                 config.replyIdleTimeout()));
     }
@@ -96,13 +99,25 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
      */
     @SuppressWarnings("unchecked")
     public List<String> listFolder(String path) throws HostOperationException, InterruptedException {
-        return (List<String>) perform(ActionType.LIST_FOLDER, path,
+        return (List<String>) perform(new ActionRequest(ActionType.LIST_FOLDER, path, null, false),
                 () -> new FolderListingReply(guestId, path, config.listFolderBodyLimit()));
+    }
+
+    /**
+     * Opens an interactive shell in the guest running {@code command}, or the guest's default
+     * shell when it is null or empty, with a pseudo-terminal when {@code tty} is true.
+     *
+     * @throws HostOperationException when every attempt to connect failed
+     */
+    public HostShell execShell(List<String> command, boolean tty)
+            throws HostOperationException, InterruptedException {
+        return (HostShell) perform(new ActionRequest(ActionType.EXEC_SHELL, "", command, tty),
+                () -> new ShellReply(guestId, config.shellTimeouts()));
     }
 
     /** Asks the guest to kill the task's process tree; returns once the guest has started. */
     public void killProcess() throws HostOperationException, InterruptedException {
-        perform(ActionType.KILL_PROCESS, "", KillProcessReply::new);
+        perform(new ActionRequest(ActionType.KILL_PROCESS, "", null, false), KillProcessReply::new);
     }
 
     /**
@@ -206,15 +221,24 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         action.handleReply(request, response, callback);
     }
 
-    private Object perform(ActionType type, String path, java.util.function.Supplier<ReplyHandler> handlers)
+    /** The fields of an action, before each attempt gives it a fresh id. */
+    private record ActionRequest(ActionType type, String path, List<String> command, boolean tty) {
+    }
+
+    private Object perform(ActionRequest request, Supplier<ReplyHandler> handlers)
             throws HostOperationException, InterruptedException {
+        ActionType type = request.type();
+        String path = request.path();
         HostOperationException last = null;
         for (int attempt = 1; attempt <= Protocol.HOST_OPERATION_ATTEMPTS; attempt++) {
-            Action action = new Action(Slugid.v4(), type, path, null, false);
+            Action action = new Action(Slugid.v4(), type, path, request.command(), request.tty());
             PendingAction pending = new PendingAction(action, handlers.get());
             broker.submit(pending);
             try {
                 return pending.outcome().get();
+            } catch (InterruptedException e) {
+                broker.cancel(pending);
+                throw e;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof HostOperationException failure)) {
                     throw new HostOperationException(type.wireName() + " failed: " + e.getCause(), false,

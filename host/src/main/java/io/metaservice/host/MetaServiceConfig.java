@@ -1,5 +1,6 @@
 package io.metaservice.host;
 
+import io.metaservice.host.shell.ShellTimeouts;
 import io.metaservice.protocol.Protocol;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param replyIdleTimeout how long a reply body may stall before the upload is cut off
  * @param maxArtifactBytes largest artifact accepted; larger uploads are stopped and removed
  * @param listFolderBodyLimit bytes of a list-folder reply that are read
+ * @param shellTimeouts ping, silence, write and abort time-outs of shell connections
  */
 public record MetaServiceConfig(
         List<String> command,
@@ -34,7 +36,8 @@ public record MetaServiceConfig(
         Duration replyStartTimeout,
         Duration replyIdleTimeout,
         long maxArtifactBytes,
-        int listFolderBodyLimit) {
+        int listFolderBodyLimit,
+        ShellTimeouts shellTimeouts) {
 
     /** Default largest artifact: 64 GiB. */
     public static final long DEFAULT_MAX_ARTIFACT_BYTES = 64L << 30;
@@ -54,6 +57,7 @@ public record MetaServiceConfig(
         if (maxArtifactBytes < 0) {
             throw new IllegalArgumentException("maxArtifactBytes must be >= 0, got " + maxArtifactBytes);
         }
+        Objects.requireNonNull(shellTimeouts, "shellTimeouts");
         if (listFolderBodyLimit <= 0) {
             throw new IllegalArgumentException(
                     "listFolderBodyLimit must be > 0, got " + listFolderBodyLimit);
@@ -84,6 +88,7 @@ public record MetaServiceConfig(
         private Duration replyIdleTimeout = DEFAULT_REPLY_IDLE_TIMEOUT;
         private long maxArtifactBytes = DEFAULT_MAX_ARTIFACT_BYTES;
         private int listFolderBodyLimit = Protocol.LIST_FOLDER_BODY_LIMIT;
+        private ShellTimeouts shellTimeouts = ShellTimeouts.DEFAULTS;
 
         private Builder() {
         }
@@ -143,11 +148,16 @@ public record MetaServiceConfig(
             return this;
         }
 
+        public Builder shellTimeouts(ShellTimeouts shellTimeouts) {
+            this.shellTimeouts = shellTimeouts;
+            return this;
+        }
+
         public MetaServiceConfig build() {
             Objects.requireNonNull(command, "command");
             return new MetaServiceConfig(command, env, logSink, resultListener,
                     temporaryDirectory, pollTimeout, deliveryTimeout, replyStartTimeout,
-                    replyIdleTimeout, maxArtifactBytes, listFolderBodyLimit);
+                    replyIdleTimeout, maxArtifactBytes, listFolderBodyLimit, shellTimeouts);
         }
     }
 }

@@ -159,6 +159,23 @@ public final class ActionBroker {
         }
     }
 
+    /** Forgets an action whose caller stopped waiting, unless its reply has started. */
+    public void cancel(PendingAction action) {
+        lock.lock();
+        try {
+            if (action.state != PendingAction.State.QUEUED && action.state != PendingAction.State.SENT) {
+                return;
+            }
+            action.cancelTimer();
+            action.state = PendingAction.State.EXPIRED;
+            queued.remove(action);
+            byId.remove(action.id());
+        } finally {
+            lock.unlock();
+        }
+        action.outcome().cancel(false);
+    }
+
     /** Returns the number of polls waiting for an action. */
     public int parkedPolls() {
         lock.lock();

@@ -1,0 +1,55 @@
+package io.metaservice.host.internal;
+
+import io.metaservice.host.HostOperationException;
+import io.metaservice.host.shell.HostShell;
+import io.metaservice.host.shell.ShellTimeouts;
+import io.metaservice.protocol.ErrorCode;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives an exec-shell reply: a websocket upgrade on the reply URL. The outcome is the
+ * {@link HostShell}, once the connection is open.
+ */
+public final class ShellReply implements ReplyHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShellReply.class);
+
+    private final String guestId;
+    private final ShellTimeouts timeouts;
+
+    public ShellReply(String guestId, ShellTimeouts timeouts) {
+        this.guestId = guestId;
+        this.timeouts = timeouts;
+    }
+
+    @Override
+    public void handle(PendingAction action, Request request, Response response, Callback callback) {
+        if (!HttpMethod.GET.is(request.getMethod())) {
+            Responses.methodNotAllowed(response, callback, request.getMethod(),
+                    request.getHttpURI().getPath(), "GET");
+            action.outcome().completeExceptionally(new HostOperationException(
+                    "the guest answered exec-shell action " + action.id() + " with method "
+                            + Responses.quote(request.getMethod()) + " instead of a websocket upgrade", true));
+            return;
+        }
+        ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
+        HostShell shell = new HostShell(guestId, action.id(), timeouts);
+        boolean upgraded = container != null && container.upgrade((upgradeRequest, upgradeResponse, upgradeCallback) -> {
+            action.outcome().complete(shell);
+            return shell.listener();
+        }, request, response, callback);
+        if (!upgraded) {
+            LOG.info("guest {}: exec-shell reply {} was not a websocket upgrade", guestId, action.id());
+            Responses.error(response, callback, 400, ErrorCode.INVALID_PAYLOAD,
+                    "an exec-shell reply must be a websocket upgrade (GET with Upgrade: websocket)");
+            action.outcome().completeExceptionally(new HostOperationException(
+                    "the guest answered exec-shell action " + action.id() + " without a websocket upgrade", true));
+        }
+    }
+}
