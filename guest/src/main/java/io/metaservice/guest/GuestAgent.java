@@ -14,7 +14,6 @@ import io.metaservice.protocol.Protocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -131,7 +130,7 @@ public final class GuestAgent implements AutoCloseable {
         GuestClient client = new GuestClient(base);
         HostResponse response;
         try {
-            response = client.postLog(HttpRequest.BodyPublishers.ofInputStream(() -> in)).get();
+            response = client.postLog(in).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while sending the log", e);

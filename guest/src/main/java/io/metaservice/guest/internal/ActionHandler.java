@@ -106,7 +106,8 @@ public final class ActionHandler {
         Files listing = folder == null ? Files.folderNotFound() : FolderLister.list(folder);
         byte[] body = Json.MAPPER.writeValueAsBytes(listing);
         LOG.log(System.Logger.Level.DEBUG, "Action {0}: {1} files, notFound {2}", action.id(),
-                listing.files() == null ? 0 : listing.files().size(), listing.notFound());
+                listing.files() == null ? "0" : Integer.toString(listing.files().size()),
+                listing.notFound());
         return client.reply(action.id(), HttpRequest.BodyPublishers.ofByteArray(body),
                 Map.of(CONTENT_TYPE, Protocol.JSON_CONTENT_TYPE), null);
     }
@@ -138,7 +139,7 @@ public final class ActionHandler {
      */
     private static BodyPublisher fileBody(Path file, InputStream opened) {
         AtomicReference<InputStream> first = new AtomicReference<>(opened);
-        return HttpRequest.BodyPublishers.ofInputStream(() -> {
+        return new InputStreamPublisher(() -> {
             InputStream stream = first.getAndSet(null);
             if (stream != null) {
                 return stream;
@@ -148,6 +149,6 @@ public final class ActionHandler {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, "metaservice-guest-artifact-upload");
     }
 }

@@ -5,6 +5,7 @@ import io.metaservice.protocol.Execute;
 import io.metaservice.protocol.Json;
 import io.metaservice.protocol.Protocol;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -100,13 +101,14 @@ public final class GuestClient {
     }
 
     /**
-     * Starts {@code POST /engine/v1/log} with {@code body} and returns the response future.
-     * The request has no time-out, because the body lasts as long as the task.
+     * Starts {@code POST /engine/v1/log} with the bytes of {@code body}, read on a thread of
+     * its own, and returns the response future. The request has no time-out, because the
+     * body lasts as long as the task.
      */
-    public CompletableFuture<HostResponse> postLog(BodyPublisher body) {
+    public CompletableFuture<HostResponse> postLog(InputStream body) {
         HttpRequest request = request(Protocol.LOG_PATH)
                 .header("Content-Type", "application/octet-stream")
-                .POST(body)
+                .POST(new InputStreamPublisher(() -> body, "metaservice-guest-log-upload"))
                 .build();
         return http.sendAsync(request, BoundedBodySubscriber.handler(MAX_OTHER_BODY_BYTES))
                 .thenApply(response -> new HostResponse(response.statusCode(), response.body()));

@@ -2,7 +2,6 @@ package io.metaservice.guest.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +40,7 @@ public final class LogUpload {
     public static LogUpload start(GuestClient client) {
         LogPipe pipe = new LogPipe(PIPE_CAPACITY);
         InputStream body = pipe.inputStream();
-        CompletableFuture<HostResponse> response =
-                client.postLog(HttpRequest.BodyPublishers.ofInputStream(() -> body));
+        CompletableFuture<HostResponse> response = client.postLog(body);
         response.whenComplete((result, error) -> {
             // Once the host has answered, or the request failed, nothing reads the body.
             pipe.abandon();
@@ -91,7 +89,7 @@ public final class LogUpload {
         long dropped = pipe.droppedBytes();
         if (!result.isOk() || dropped > 0) {
             LOG.log(System.Logger.Level.WARNING, "Log request ended with {0}, {1} bytes of"
-                    + " output dropped", result.describe(), dropped);
+                    + " output dropped", result.describe(), Long.toString(dropped));
             return false;
         }
         LOG.log(System.Logger.Level.DEBUG, "Log request finished");

@@ -33,6 +33,8 @@ final class OutputPump {
     private volatile long lastOutputNanos = System.nanoTime();
     /** True while the pump thread is blocked reading the terminal, not writing the log. */
     private volatile boolean waitingForOutput;
+    /** Bytes copied into the log so far. */
+    private volatile long copiedBytes;
 
     OutputPump(InputStream terminal, LogUpload log) {
         this.terminal = terminal;
@@ -47,8 +49,8 @@ final class OutputPump {
 
     /**
      * Waits until the terminal reaches end of stream, or has sent nothing for {@code quiet}
-     * while the pump waited for output, or {@code maximum} has passed. Then closes the
-     * terminal, which ends the pump thread, and waits for the thread to finish.
+     * while the pump waited for output, or {@code maximum} has passed. Then stops the pump
+     * thread and waits for it to finish.
      *
      * @return whether all output was read up to end of stream
      */
@@ -69,19 +71,29 @@ final class OutputPump {
             LOG.log(System.Logger.Level.INFO, "The task exited but its terminal is still open,"
                     + " probably held by a background process; closing the log");
         }
-        closeTerminal();
-        if (!finished.await(maximum.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.log(System.Logger.Level.DEBUG, "Task output: {0} bytes copied, end of stream {1}",
+                Long.toString(copiedBytes), complete);
+        if (!stop(maximum)) {
             LOG.log(System.Logger.Level.WARNING, "The task output thread did not stop");
         }
         return complete;
     }
 
-    /** Closes the terminal, so that a read in progress ends. Safe to call more than once. */
-    void closeTerminal() {
+    /**
+     * Stops reading at once and waits up to {@code timeout} for the pump thread to finish.
+     * Returns whether it finished.
+     */
+    boolean stop(Duration timeout) throws InterruptedException {
+        closeTerminal();
+        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes the terminal stream, so that a read in progress ends. */
+    private void closeTerminal() {
         try {
             terminal.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "Closing the terminal failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "Closing the terminal stream failed", e);
         }
     }
 
@@ -97,6 +109,7 @@ final class OutputPump {
                 }
                 lastOutputNanos = System.nanoTime();
                 log.write(buffer, 0, count);
+                copiedBytes += count;
             }
         } catch (IOException e) {
             // Linux reports EIO on the terminal once the last process holding it has exited,

@@ -127,7 +127,7 @@ public final class PollLoop implements AutoCloseable {
         System.Logger.Level level =
                 failures == 1 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
         LOG.log(level, "Poll failed ({0} in a row), retrying in {1} ms: {2}", failures,
-                Protocol.GUEST_POLL_RETRY_PAUSE.toMillis(), error.toString());
+                Long.toString(Protocol.GUEST_POLL_RETRY_PAUSE.toMillis()), error.toString());
     }
 
     /** Pauses after a failed poll. Returns false if the loop was closed meanwhile. */

@@ -53,7 +53,8 @@ public final class ProcessTreeKiller {
         Optional<ProcessHandle> current = ProcessHandle.of(rootPid);
         if (current.isPresent() && (root.isEmpty() || !current.get().equals(root.get()))) {
             LOG.log(System.Logger.Level.DEBUG,
-                    "Process {0} exited and its id was reused, nothing to kill", rootPid);
+                    "Process {0} exited and its id was reused, nothing to kill",
+                    Long.toString(rootPid));
             return 0;
         }
         Set<Long> untouchable = untouchablePids();
@@ -80,7 +81,7 @@ public final class ProcessTreeKiller {
             Set<Long> alive = scope.livingMembers(stopped);
             if (alive.isEmpty()) {
                 LOG.log(System.Logger.Level.DEBUG, "Killed process tree {0}: {1} processes",
-                        rootPid, signalled);
+                        Long.toString(rootPid), signalled);
                 return signalled;
             }
             for (long pid : alive) {
@@ -92,7 +93,7 @@ public final class ProcessTreeKiller {
         }
         LOG.log(System.Logger.Level.WARNING,
                 "Process tree {0} still has living processes after {1} kill rounds: {2}",
-                rootPid, MAX_ROUNDS, scope.livingMembers(stopped));
+                Long.toString(rootPid), MAX_ROUNDS, scope.livingMembers(stopped));
         return signalled;
     }
 

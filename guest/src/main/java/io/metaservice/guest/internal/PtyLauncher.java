@@ -1,6 +1,7 @@
 package io.metaservice.guest.internal;
 
 import com.pty4j.PtyProcess;
+import com.pty4j.unix.CLibrary;
 import com.pty4j.unix.Pty;
 import com.pty4j.unix.UnixPtyProcess;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts a process on a new pseudo-terminal that passes output bytes through unchanged.
@@ -32,6 +34,57 @@ final class PtyLauncher {
     private static final long STTY_TIMEOUT_SECONDS = 10;
     private static final int MAX_STTY_OUTPUT_BYTES = 4096;
 
+    /**
+     * A started process and its pseudo-terminal. Read the output with {@link #output()}, call
+     * {@link #releaseSlave()} once the process has exited, and {@link #close()} once reading
+     * has stopped.
+     *
+     * <p>Thread-safe: {@link #slaveFd} is closed at most once.
+     */
+    static final class Terminal implements AutoCloseable {
+
+        private final PtyProcess process;
+        private final Pty pty;
+        private final AtomicInteger slaveFd;
+
+        private Terminal(PtyProcess process, Pty pty, int slaveFd) {
+            this.process = process;
+            this.pty = pty;
+            this.slaveFd = new AtomicInteger(slaveFd);
+        }
+
+        PtyProcess process() {
+            return process;
+        }
+
+        /** Returns a new stream of the terminal's output. */
+        TerminalInput output() {
+            return new TerminalInput(pty.getMasterFD());
+        }
+
+        /**
+         * Closes the agent's own slave descriptor, so that the output ends once no other
+         * process holds the terminal. Safe to call more than once.
+         */
+        void releaseSlave() {
+            int fd = slaveFd.getAndSet(-1);
+            if (fd >= 0) {
+                CLibrary.close(fd);
+            }
+        }
+
+        /** Closes the terminal. A process that still holds it gets a hang-up. */
+        @Override
+        public void close() {
+            releaseSlave();
+            try {
+                pty.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Closing the terminal failed", e);
+            }
+        }
+    }
+
     private PtyLauncher() {
     }
 
@@ -41,16 +94,36 @@ final class PtyLauncher {
      *
      * @throws IOException if the terminal cannot be opened or the process cannot start
      */
-    static PtyProcess start(List<String> command, Map<String, String> environment, Path workdir)
+    static Terminal start(List<String> command, Map<String, String> environment, Path workdir)
             throws IOException {
         Pty pty = new Pty();
+        int slaveFd = -1;
         try {
+            slaveFd = openSlave(pty.getSlaveName());
             configureRaw(pty.getSlaveName());
-            return newProcess(command, environment, workdir, pty);
+            PtyProcess process = newProcess(command, environment, workdir, pty);
+            return new Terminal(process, pty, slaveFd);
         } catch (IOException | RuntimeException e) {
+            if (slaveFd >= 0) {
+                CLibrary.close(slaveFd);
+            }
             pty.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the terminal's slave side in the agent. While the agent holds it, the master never
+     * reports a hang-up: without it, the master reports one between {@code stty} closing the
+     * slave and the child opening it, and a reader would stop before the task's first byte.
+     */
+    private static int openSlave(String slaveName) throws IOException {
+        int fd = CLibrary.open(slaveName, CLibrary.O_RDWR | CLibrary.O_NOCTTY);
+        if (fd < 0) {
+            throw new IOException("cannot open terminal " + slaveName + ": errno "
+                    + CLibrary.errno());
+        }
+        return fd;
     }
 
     // pty4j 0.13.4 has no public way to change the terminal between opening it and starting

@@ -52,6 +52,6 @@ public final class TaskControl {
         }
         int killed = ProcessTreeKiller.killTree(target, root);
         LOG.log(System.Logger.Level.INFO, "Killed the task''s process tree {0}: {1} processes",
-                target, killed);
+                Long.toString(target), killed);
     }
 }

@@ -48,37 +48,46 @@ public final class TaskRunner {
      * thread kills the task's process tree.
      */
     public int run(Execute execute, LogUpload log) throws InterruptedException {
-        PtyProcess process;
+        PtyLauncher.Terminal terminal;
         try {
-            process = start(execute);
+            terminal = start(execute);
         } catch (TaskStartException e) {
             LOG.log(System.Logger.Level.WARNING, "Task could not start: {0}", e.getMessage());
             log.writeMessage("the task could not start: " + e.getMessage());
             return START_FAILED;
         }
-        LOG.log(System.Logger.Level.INFO, "Task started as process {0}", process.pid());
+        try (terminal) {
+            return await(terminal, log);
+        }
+    }
+
+    /** Copies the output of the started task into the log until the task exits. */
+    private int await(PtyLauncher.Terminal terminal, LogUpload log) throws InterruptedException {
+        PtyProcess process = terminal.process();
+        String pid = Long.toString(process.pid());
+        LOG.log(System.Logger.Level.INFO, "Task started as process {0}", pid);
+        OutputPump pump = new OutputPump(terminal.output(), log);
+        pump.start();
         if (!control.register(process.pid())) {
             log.writeMessage("the task was killed as it started");
             control.kill();
         }
 
-        OutputPump pump = new OutputPump(process.getInputStream(), log);
-        pump.start();
         int status;
         try {
             status = process.waitFor();
         } catch (InterruptedException e) {
             control.kill();
-            pump.closeTerminal();
+            pump.stop(DRAIN_MAXIMUM);
             throw e;
         }
-        LOG.log(System.Logger.Level.INFO, "Task process {0} exited with status {1}",
-                process.pid(), status);
+        LOG.log(System.Logger.Level.INFO, "Task process {0} exited with status {1}", pid, status);
+        terminal.releaseSlave();
         pump.drain(DRAIN_QUIET, DRAIN_MAXIMUM);
         return status;
     }
 
-    private PtyProcess start(Execute execute) throws TaskStartException {
+    private PtyLauncher.Terminal start(Execute execute) throws TaskStartException {
         List<String> command = new ArrayList<>(config.entrypoint());
         command.addAll(execute.command());
         if (command.isEmpty()) {
