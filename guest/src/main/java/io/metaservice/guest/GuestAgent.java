@@ -21,11 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The agent that runs inside a guest: it fetches the task from the meta-data service, runs it
+ * The agent that runs inside a guest. It fetches the task from the meta-data service, runs it
  * on a pseudo-terminal with its output streamed into the task log, reports the result, and
- * answers the host's actions until it is closed.
+ * replies to the host's actions until it is closed.
  *
- * <p>{@link #runTask()} blocks its caller for the whole task; polling for actions runs on its
+ * <p>{@link #runTask()} blocks its caller for the whole task. Polling for actions runs on its
  * own threads from {@link #startPolling()} or {@link #runTask()} until {@link #close()}, so
  * the host can still fetch artifacts after the result. All methods are thread-safe.
  */
@@ -35,7 +35,7 @@ public final class GuestAgent implements AutoCloseable {
 
     /** First pause between attempts of {@code GET /engine/v1/execute}; doubles each time. */
     static final Duration EXECUTE_RETRY_MIN = Duration.ofMillis(100);
-    /** Longest pause between attempts of {@code GET /engine/v1/execute}. */
+    /** Maximum pause between attempts of {@code GET /engine/v1/execute}. */
     static final Duration EXECUTE_RETRY_MAX = Duration.ofSeconds(2);
     /** Attempts, the first included, to report the task's result. */
     static final int RESULT_ATTEMPTS = 5;
@@ -83,6 +83,7 @@ public final class GuestAgent implements AutoCloseable {
             throw new IllegalStateException("runTask may be called only once");
         }
         startPolling();
+        LogUpload log = null;
         try {
             Execute execute = fetchExecute();
             if (execute == null) {
@@ -90,8 +91,8 @@ public final class GuestAgent implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "Task fetched: {0} arguments, {1} variables",
                     execute.command().size(), execute.env().size());
-            LogUpload log = LogUpload.start(client);
-            int status = new TaskRunner(config, workdir, task).run(execute, log);
+            log = LogUpload.start(client);
+            int status = run(execute, log);
             log.finish(LOG_RESPONSE_TIMEOUT);
             boolean success = status == 0;
             reportResult(success);
@@ -99,6 +100,9 @@ public final class GuestAgent implements AutoCloseable {
         } catch (InterruptedException e) {
             LOG.log(System.Logger.Level.WARNING, "Task interrupted, killing its processes");
             task.kill();
+            if (log != null) {
+                log.end();
+            }
             Thread.currentThread().interrupt();
             return 1;
         }
@@ -124,7 +128,8 @@ public final class GuestAgent implements AutoCloseable {
      * Sends all of {@code in} as one streaming {@code POST /engine/v1/log}, as a second
      * process in the guest does to add to the task log. Returns once the host has accepted it.
      *
-     * @throws IOException if the request fails or the host does not answer {@code 200 OK}
+     * @throws IOException if the request fails or the host responds with another status than
+     *     {@code 200 OK}
      */
     public static void postLog(URI base, InputStream in) throws IOException {
         GuestClient client = new GuestClient(base);
@@ -140,6 +145,21 @@ public final class GuestAgent implements AutoCloseable {
                     : new IOException("POST " + Protocol.LOG_PATH + " failed", e.getCause());
         }
         response.requireOk("POST " + Protocol.LOG_PATH);
+    }
+
+    /**
+     * Runs the task and returns its exit status. A failure of the agent itself is written into
+     * the log and counts as a failed task, so the result is still reported.
+     */
+    private int run(Execute execute, LogUpload log) throws InterruptedException {
+        try {
+            return new TaskRunner(config, workdir, task).run(execute, log);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.ERROR, "Running the task failed", e);
+            log.writeMessage("the agent failed to run the task: " + e);
+            task.kill();
+            return TaskRunner.START_FAILED;
+        }
     }
 
     /** Fetches the task, retrying until it succeeds. Returns null if the agent was closed. */

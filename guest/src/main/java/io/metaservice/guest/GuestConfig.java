@@ -90,27 +90,27 @@ public final class GuestConfig {
         return fromRaw(raw, yamlFile);
     }
 
-    /** Arguments placed before the task's command; empty when not configured. */
+    /** Returns the arguments placed before the task's command, empty when not configured. */
     public List<String> entrypoint() {
         return entrypoint;
     }
 
-    /** Variables that override the agent's environment; the task's own variables win. */
+    /** Returns the variables that override the agent's environment. The task's own win. */
     public Map<String, String> env() {
         return env;
     }
 
-    /** The command of an {@code exec-shell} action that names no command. */
+    /** Returns the command of an {@code exec-shell} action that names no command. */
     public List<String> shell() {
         return shell;
     }
 
-    /** The user that runs the task, or empty to run it as the agent's user. */
+    /** Returns the user that runs the task, or empty to run it as the agent's user. */
     public Optional<String> user() {
         return Optional.ofNullable(user);
     }
 
-    /** The task's working folder, or empty for the agent's current folder. */
+    /** Returns the task's working folder, or empty for the agent's current folder. */
     public Optional<String> workdir() {
         return Optional.ofNullable(workdir);
     }
@@ -124,6 +124,8 @@ public final class GuestConfig {
     private static GuestConfig fromRaw(RawConfig raw, Path file) throws InvalidConfigException {
         List<String> entrypoint = checkedList(raw.entrypoint, "entrypoint", file);
         List<String> shell = checkedList(raw.shell, "shell", file);
+        checkNoNul(raw.user, "user", file);
+        checkNoNul(raw.workdir, "workdir", file);
         Map<String, String> env = new LinkedHashMap<>();
         if (raw.env != null) {
             for (Map.Entry<String, String> entry : raw.env.entrySet()) {
@@ -149,6 +151,7 @@ public final class GuestConfig {
                 throw new InvalidConfigException(
                         file + ": invalid configuration: '" + key + "' contains an empty item");
             }
+            checkNoNul(value, key, file);
         }
         return List.copyOf(values);
     }
@@ -166,6 +169,14 @@ public final class GuestConfig {
         if (value.indexOf('\0') >= 0) {
             throw new InvalidConfigException(file + ": invalid configuration: environment"
                     + " variable '" + name + "' contains NUL");
+        }
+    }
+
+    private static void checkNoNul(String value, String key, Path file)
+            throws InvalidConfigException {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw new InvalidConfigException(
+                    file + ": invalid configuration: '" + key + "' contains a NUL character");
         }
     }
 

@@ -175,6 +175,19 @@ class GuestAgentEndToEndTest {
     }
 
     @Test
+    void closeKillsRunningTask() throws Exception {
+        run(List.of("sh", "-c", "sleep 300 & echo $!; echo ready; wait"));
+        host.awaitLog("ready\n");
+        long child = pidsBefore("ready").get(0);
+        taskPids.add(child);
+
+        agent.close();
+
+        assertThat(status.get(TASK_SECONDS, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(isLiving(child)).isFalse();
+    }
+
+    @Test
     void backgroundChildDoesNotHoldLog() throws Exception {
         // The ignored SIGHUP keeps the child alive when the session leader exits.
         run(List.of("sh", "-c", "trap '' HUP; sleep 300 & echo $!; echo done"));

@@ -63,6 +63,23 @@ class GuestConfigTest {
     }
 
     @Test
+    void commentsOnlyFileGivesDefaults() throws IOException {
+        GuestConfig config = GuestConfig.load(write("# nothing configured yet\n"));
+
+        assertThat(config.shell()).containsExactly("sh");
+        assertThat(config.entrypoint()).isEmpty();
+    }
+
+    @Test
+    void nulInWorkdirIsRejected() throws IOException {
+        Path file = write("workdir: \"/srv\\0x\"\n");
+
+        assertThatThrownBy(() -> GuestConfig.load(file))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("'workdir' contains a NUL character");
+    }
+
+    @Test
     void loadIgnoresUnknownKeys() throws IOException {
         GuestConfig config = GuestConfig.load(write("""
                 futureKey: {nested: [1, 2]}

@@ -70,8 +70,8 @@ public final class FolderLister {
             used += jsonSize(files.subList(before, files.size()));
             if (used > budget) {
                 LOG.log(System.Logger.Level.WARNING, "Listing of {0} truncated at {1} files:"
-                        + " the JSON would exceed {2} bytes", folder, Integer.toString(files.size()),
-                        Long.toString(budget));
+                        + " the JSON would exceed {2} bytes", folder,
+                        Integer.toString(files.size()), Long.toString(budget));
                 // TODO: the reply carries no flag for a truncated listing, so the host cannot
                 //  tell it from a complete one.
                 break;

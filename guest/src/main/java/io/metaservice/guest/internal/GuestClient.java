@@ -25,7 +25,7 @@ import java.util.concurrent.ExecutionException;
  * HTTP/1.1, which is all the original service speaks, and every response body is read up to
  * a fixed maximum.
  *
- * <p>Thread-safe: it holds no mutable state, and {@link HttpClient} is thread-safe. Blocking
+ * <p>Thread-safe: it has no mutable state, and {@link HttpClient} is thread-safe. Blocking
  * calls cancel their request when the calling thread is interrupted.
  */
 public final class GuestClient {

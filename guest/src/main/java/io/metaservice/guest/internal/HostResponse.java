@@ -8,10 +8,10 @@ import java.nio.charset.StandardCharsets;
 /** The status and body of one response from the host, for the agent's checks and logs. */
 public record HostResponse(int status, byte[] body) {
 
-    /** The longest part of an unparsed body that {@link #describe()} quotes. */
+    /** The maximum number of characters of an unparsed body that {@link #describe()} quotes. */
     private static final int QUOTED_BODY_CHARS = 200;
 
-    /** Returns whether the host answered {@code 200 OK}. */
+    /** Returns whether the host responded with {@code 200 OK}. */
     public boolean isOk() {
         return status == 200;
     }
@@ -44,7 +44,7 @@ public record HostResponse(int status, byte[] body) {
         return "status " + status + ": " + bounded(new String(body, StandardCharsets.UTF_8));
     }
 
-    /** Throws unless the host answered {@code 200 OK}; {@code request} names the request. */
+    /** Throws unless the host responded with {@code 200 OK}. {@code request} names the request. */
     public void requireOk(String request) throws IOException {
         if (!isOk()) {
             throw new IOException(request + " failed with " + describe());

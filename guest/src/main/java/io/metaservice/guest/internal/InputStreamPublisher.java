@@ -14,9 +14,9 @@ import java.util.function.Supplier;
  * A request body of unknown length, sent chunked, that reads an {@link InputStream} on a
  * thread of its own and sends each read as soon as the HTTP client asks for more.
  *
- * <p>The JDK's {@code BodyPublishers.ofInputStream} reads the stream on whichever thread asks
- * for data, which can be the client's selector thread (seen on JDK 17). A stream that blocks,
- * such as the task's log, then stalls every request of the client, polls included.
+ * <p>The JDK's {@code BodyPublishers.ofInputStream} reads the stream on whichever thread
+ * requests data. On OpenJDK 17.0.15 a stream that blocks, such as the task's log, delayed the
+ * request's headers and every other request of the client, polls included.
  *
  * <p>Each subscription gets a new stream from the supplier and a daemon thread with the
  * given name, which makes every {@code onNext}, {@code onComplete} and {@code onError} call.

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One thread writes and one thread reads through {@link #inputStream()}. The writer blocks
  * while the buffer is full, so a slow host slows the task's output down instead of growing
  * memory. Once the reader is gone ({@link #abandon()} or closing the input stream), writes
- * are counted and dropped, so the task never blocks on a log that nobody reads.
+ * are counted and dropped, so the task never blocks on a log whose reader is gone.
  *
  * <p>{@link #lock} guards all mutable state.
  */
@@ -27,9 +27,9 @@ public final class LogPipe {
     private int head;
     /** Number of unread bytes. Guarded by {@link #lock}. */
     private int count;
-    /** Set by {@link #closeWriter()}, after which the reader gets end of stream. Guarded by {@link #lock}. */
+    /** Set by {@link #closeWriter()}, then the reader gets end of stream. Guarded by lock. */
     private boolean writerClosed;
-    /** Set when the reader is gone, after which writes are dropped. Guarded by {@link #lock}. */
+    /** Set when the reader is gone, then writes are dropped. Guarded by {@link #lock}. */
     private boolean readerGone;
     /** Bytes dropped because the reader was gone. Guarded by {@link #lock}. */
     private long droppedBytes;

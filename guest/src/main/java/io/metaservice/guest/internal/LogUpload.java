@@ -13,11 +13,11 @@ import java.util.concurrent.TimeoutException;
  * The task's log: one streaming {@code POST /engine/v1/log} with a chunked body of unknown
  * length that lasts the whole task, fed through a {@link LogPipe}.
  *
- * <p>If the host answers before the body ends, or the request fails, later writes are dropped
- * so the task never blocks on a log that nobody reads.
+ * <p>If the host responds before the body ends, or the request fails, later writes are dropped
+ * so the task never blocks on a log whose reader is gone.
  *
- * <p>Threading: one thread at a time writes; {@link #finish} is called once, after the last
- * write.
+ * <p>Threading: writes are thread-safe, because the {@link LogPipe} serializes them.
+ * {@link #finish} is called once, after the last write.
  */
 public final class LogUpload {
 
@@ -42,7 +42,7 @@ public final class LogUpload {
         InputStream body = pipe.inputStream();
         CompletableFuture<HostResponse> response = client.postLog(body);
         response.whenComplete((result, error) -> {
-            // Once the host has answered, or the request failed, nothing reads the body.
+            // Once the host has responded, or the request failed, nothing reads the body.
             pipe.abandon();
             if (error != null) {
                 LOG.log(System.Logger.Level.WARNING, "Log request failed, task output is"
@@ -68,6 +68,11 @@ public final class LogUpload {
         }
     }
 
+    /** Ends the body without waiting for the host's response. Safe to call more than once. */
+    public void end() {
+        pipe.closeWriter();
+    }
+
     /**
      * Ends the body and waits up to {@code timeout} for the host's response. Returns whether
      * the host accepted the whole log with {@code 200 OK}.
@@ -78,7 +83,8 @@ public final class LogUpload {
         try {
             result = response.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            LOG.log(System.Logger.Level.WARNING, "Log request failed: {0}", e.getCause().toString());
+            LOG.log(System.Logger.Level.WARNING, "Log request failed: {0}",
+                    e.getCause().toString());
             return false;
         } catch (TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, "No response to the log request within {0} s",

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * terminal has been quiet for a while, or at a fixed maximum.
  *
  * <p>The pump thread writes {@link #lastOutputNanos} and {@link #waitingForOutput}, and the
- * task runner's thread reads them; both are volatile.
+ * task runner's thread reads them, so both are volatile.
  */
 final class OutputPump {
 

@@ -1,8 +1,10 @@
 package io.metaservice.guest.internal;
 
 import io.metaservice.protocol.Action;
+import io.metaservice.protocol.ActionType;
 import io.metaservice.protocol.Protocol;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
@@ -15,12 +17,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and hands each action to an {@link ActionHandler} on the executor
  * {@code metaservice-guest-action-N}, so a slow reply never stops the polling.
  *
- * <p>A failed poll is retried after {@link Protocol#GUEST_POLL_RETRY_PAUSE}. At most
- * {@link #MAX_CONCURRENT_ACTIONS} actions run at once; an action beyond that is dropped and
+ * <p>A failed poll is retried after {@link Protocol#GUEST_POLL_RETRY_PAUSE}. So is a
+ * {@code none} that arrives within {@link #EARLY_NONE}: a host that has stopped its pollers
+ * returns {@code none} at once, and polling again right away would spin. At most
+ * {@link #MAX_CONCURRENT_ACTIONS} actions run at once. An action beyond that is dropped and
  * logged, and the host retries it when its reply does not start in time. {@code exec-shell}
  * is not supported: it is logged and gets no reply, so the host's operation times out.
  *
- * <p>Threading: {@link #start} and {@link #close} may be called from any thread;
+ * <p>Threading: {@link #start} and {@link #close} may be called from any thread, and
  * {@link #closed} is volatile.
  */
 public final class PollLoop implements AutoCloseable {
@@ -28,6 +32,8 @@ public final class PollLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PollLoop.class.getName());
 
     static final int MAX_CONCURRENT_ACTIONS = 16;
+    /** A {@code none} sooner than this after the request did not wait for an action. */
+    static final Duration EARLY_NONE = Duration.ofMillis(100);
     private static final long CLOSE_WAIT_MILLIS = 5000;
 
     private final GuestClient client;
@@ -73,6 +79,7 @@ public final class PollLoop implements AutoCloseable {
         int failures = 0;
         while (!closed) {
             Action action;
+            long started = System.nanoTime();
             try {
                 action = client.poll();
             } catch (InterruptedException e) {
@@ -91,6 +98,10 @@ public final class PollLoop implements AutoCloseable {
                 failures = 0;
             }
             dispatch(action);
+            boolean early = System.nanoTime() - started < EARLY_NONE.toNanos();
+            if (action.type() == ActionType.NONE && early && !pause()) {
+                break;
+            }
         }
     }
 
@@ -104,8 +115,8 @@ public final class PollLoop implements AutoCloseable {
             case NONE:
                 return;
             case EXEC_SHELL:
-                // TODO: exec-shell needs the websocket shell; until then the host's operation
-                //  times out and fails.
+                // TODO: exec-shell needs the guest side of the websocket shell. Until then the
+                //  host's operation times out and fails.
                 LOG.log(System.Logger.Level.WARNING, "Action {0} exec-shell is not supported,"
                         + " no reply sent", action.id());
                 return;
@@ -130,7 +141,7 @@ public final class PollLoop implements AutoCloseable {
                 Long.toString(Protocol.GUEST_POLL_RETRY_PAUSE.toMillis()), error.toString());
     }
 
-    /** Pauses after a failed poll. Returns false if the loop was closed meanwhile. */
+    /** Pauses before the next poll. Returns false if the loop was closed meanwhile. */
     private boolean pause() {
         try {
             TimeUnit.MILLISECONDS.sleep(Protocol.GUEST_POLL_RETRY_PAUSE.toMillis());

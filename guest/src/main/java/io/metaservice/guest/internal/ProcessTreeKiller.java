@@ -178,7 +178,7 @@ public final class ProcessTreeKiller {
     }
 
     /**
-     * The fields of {@code /proc/PID/stat} that the kill needs. Only Linux has this file;
+     * The fields of {@code /proc/PID/stat} that the kill needs. Only Linux has this file, so
      * elsewhere {@link #read} returns empty and the kill covers the root and its descendants.
      */
     record ProcStat(char state, long parentPid, long processGroup, long session) {

@@ -10,15 +10,16 @@ import java.nio.file.Path;
  */
 final class ProgramResolver {
 
-    /** The search path that glibc uses when {@code PATH} is not set. */
-    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The search path of {@code execvp} in glibc 2.36 when {@code PATH} is not set. */
+    static final String DEFAULT_PATH =
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private ProgramResolver() {
     }
 
     /**
      * Returns the absolute path of {@code program}. A name with a slash is taken relative to
-     * {@code workdir}; a bare name is searched in {@code searchPath}, where an empty entry
+     * {@code workdir}. A bare name is searched in {@code searchPath}, where an empty entry
      * means {@code workdir}.
      *
      * @throws TaskStartException if no executable regular file is found

@@ -28,7 +28,7 @@ final class PtyLauncher {
 
     private static final System.Logger LOG = System.getLogger(PtyLauncher.class.getName());
 
-    /** The terminal size that the task sees, in columns and rows. */
+    /** The terminal size that the task gets, in columns and rows. */
     static final int COLUMNS = 80;
     static final int ROWS = 24;
     private static final long STTY_TIMEOUT_SECONDS = 10;
@@ -64,7 +64,7 @@ final class PtyLauncher {
 
         /**
          * Closes the agent's own slave descriptor, so that the output ends once no other
-         * process holds the terminal. Safe to call more than once.
+         * process has the terminal open. Safe to call more than once.
          */
         void releaseSlave() {
             int fd = slaveFd.getAndSet(-1);
@@ -73,7 +73,7 @@ final class PtyLauncher {
             }
         }
 
-        /** Closes the terminal. A process that still holds it gets a hang-up. */
+        /** Closes the terminal. A process that still has it open gets a hang-up. */
         @Override
         public void close() {
             releaseSlave();
@@ -113,9 +113,9 @@ final class PtyLauncher {
     }
 
     /**
-     * Opens the terminal's slave side in the agent. While the agent holds it, the master never
-     * reports a hang-up: without it, the master reports one between {@code stty} closing the
-     * slave and the child opening it, and a reader would stop before the task's first byte.
+     * Opens the terminal's slave side in the agent. While it is open, the master never reports
+     * a hang-up. Without it, the master reports one between {@code stty} closing the slave and
+     * the child opening it, and a reader would stop before the task's first byte.
      */
     private static int openSlave(String slaveName) throws IOException {
         int fd = CLibrary.open(slaveName, CLibrary.O_RDWR | CLibrary.O_NOCTTY);

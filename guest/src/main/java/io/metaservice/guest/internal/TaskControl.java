@@ -36,7 +36,7 @@ public final class TaskControl {
 
     /**
      * Kills the task's whole process tree, and stops a task that has not started yet from
-     * starting. Safe to call at any time and more than once; each call kills what is found.
+     * starting. Safe to call at any time and more than once, and each call kills what it finds.
      */
     public void kill() {
         long target;

@@ -19,8 +19,8 @@ import java.util.Map;
  * {@code env}. The working folder and user come from the configuration. When the task cannot
  * start, the reason goes into the log and {@link #run} returns {@link #START_FAILED}.
  *
- * <p>{@link #run} blocks the calling thread until the task exits; the output is copied on an
- * {@link OutputPump} thread.
+ * <p>{@link #run} blocks the calling thread until the task exits, and the output is copied on
+ * an {@link OutputPump} thread.
  */
 public final class TaskRunner {
 
@@ -30,7 +30,7 @@ public final class TaskRunner {
     public static final int START_FAILED = -1;
     /** How long the terminal may stay silent after the task exits before the log ends. */
     static final Duration DRAIN_QUIET = Duration.ofMillis(500);
-    /** The longest wait for the rest of the output after the task exits. */
+    /** The maximum wait for the rest of the output after the task exits. */
     static final Duration DRAIN_MAXIMUM = Duration.ofSeconds(10);
 
     private final GuestConfig config;
@@ -57,12 +57,13 @@ public final class TaskRunner {
             return START_FAILED;
         }
         try (terminal) {
-            return await(terminal, log);
+            return waitForExit(terminal, log);
         }
     }
 
     /** Copies the output of the started task into the log until the task exits. */
-    private int await(PtyLauncher.Terminal terminal, LogUpload log) throws InterruptedException {
+    private int waitForExit(PtyLauncher.Terminal terminal, LogUpload log)
+            throws InterruptedException {
         PtyProcess process = terminal.process();
         String pid = Long.toString(process.pid());
         LOG.log(System.Logger.Level.INFO, "Task started as process {0}", pid);
@@ -113,7 +114,8 @@ public final class TaskRunner {
         try {
             return PtyLauncher.start(argv, environment, workdir);
         } catch (IOException e) {
-            throw new TaskStartException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+            throw new TaskStartException(
+                    "cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
     }
 }

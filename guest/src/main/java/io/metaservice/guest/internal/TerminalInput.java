@@ -12,7 +12,7 @@ import java.util.Objects;
  * <p>pty4j's own stream ends as soon as the process has exited and the terminal has no byte
  * ready at that instant, which can lose output that the kernel is still moving into the
  * terminal. This stream instead waits in {@code poll(2)}, which first moves any pending
- * output into view, and ends only when no process holds the terminal's other side any more
+ * output into view. It ends only when no process has the terminal's slave side open any more
  * and every byte has been read, or when {@link #close()} is called.
  *
  * <p>One thread reads. {@link #close()} may be called from any thread: it ends a read within
@@ -70,7 +70,7 @@ final class TerminalInput extends InputStream {
             }
             int errno = CLibrary.errno();
             if (errno == EIO) {
-                return -1; // Linux: no process holds the terminal any more
+                return -1; // Linux: no process has the slave side open any more
             }
             checkRetryable("read", errno);
         }

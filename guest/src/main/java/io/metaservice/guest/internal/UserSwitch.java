@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 final class UserSwitch {
 
     /** User names and numeric ids that may be looked up; rejects options and passwd syntax. */
-    private static final Pattern VALID_USER = Pattern.compile("[A-Za-z0-9_.][A-Za-z0-9_.$-]{0,255}");
+    private static final Pattern VALID_USER =
+            Pattern.compile("[A-Za-z0-9_.][A-Za-z0-9_.$-]{0,255}");
     private static final Path PASSWD = Path.of("/etc/passwd");
     private static final long LOOKUP_TIMEOUT_SECONDS = 10;
     private static final int MAX_LOOKUP_OUTPUT_BYTES = 64 * 1024;
@@ -63,7 +64,7 @@ final class UserSwitch {
     }
 
     /**
-     * Looks up a user by name or numeric id with {@code getent passwd}, which also asks
+     * Looks up a user by name or numeric id with {@code getent passwd}, which also queries
      * network user databases, or in {@code /etc/passwd} when {@code getent} is missing.
      */
     static Account lookUp(String user) throws TaskStartException {
@@ -74,7 +75,8 @@ final class UserSwitch {
         try {
             entry = findTool("getent").isPresent() ? getent(user) : readPasswd(user);
         } catch (IOException e) {
-            throw new TaskStartException("cannot look up user '" + user + "': " + e.getMessage(), e);
+            throw new TaskStartException(
+                    "cannot look up user '" + user + "': " + e.getMessage(), e);
         }
         if (entry.isEmpty()) {
             throw new TaskStartException("user '" + user + "' does not exist");
@@ -111,7 +113,8 @@ final class UserSwitch {
         boolean numeric = user.chars().allMatch(Character::isDigit);
         for (String line : Files.readAllLines(PASSWD, StandardCharsets.UTF_8)) {
             String[] fields = line.split(":", -1);
-            if (fields.length >= 4 && (fields[0].equals(user) || numeric && fields[2].equals(user))) {
+            boolean matches = fields[0].equals(user) || numeric && fields[2].equals(user);
+            if (fields.length >= 4 && matches) {
                 return Optional.of(line);
             }
         }
