@@ -33,7 +33,7 @@ public final class GuestAgent implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GuestAgent.class.getName());
 
-    /** First pause between attempts of {@code GET /engine/v1/execute}; doubles each time. */
+    /** First pause between attempts of {@code GET /engine/v1/execute}, doubled each time. */
     static final Duration EXECUTE_RETRY_MIN = Duration.ofMillis(100);
     /** Maximum pause between attempts of {@code GET /engine/v1/execute}. */
     static final Duration EXECUTE_RETRY_MAX = Duration.ofSeconds(2);

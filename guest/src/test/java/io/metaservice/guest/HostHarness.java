@@ -6,6 +6,7 @@ import io.metaservice.host.GuestServer;
 import io.metaservice.host.MetaService;
 import io.metaservice.host.MetaServiceConfig;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -85,9 +86,18 @@ final class HostHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         service.stopPollers();
-        server.close();
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("stopping the host server failed", e);
+        }
     }
 
     private void append(ByteBuffer bytes) {

@@ -97,7 +97,7 @@ class ProcessTreeKillerTest {
     void reusedIdIsLeftAlone() throws Exception {
         Process shell = start("sleep", "300");
         ProcessHandle stale = shell.toHandle();
-        // A handle whose start time differs stands for an earlier process with the same id.
+        // A handle with another start time represents an earlier process with the same id.
         int signalled = ProcessTreeKiller.killTree(shell.pid(),
                 java.util.Optional.of(ProcessHandle.current()));
 
