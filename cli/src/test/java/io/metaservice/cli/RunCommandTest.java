@@ -71,6 +71,24 @@ class RunCommandTest {
     }
 
     @Test
+    void taskLogAppearsWhileTaskRuns() throws Exception {
+        try (ServerSocket release = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                CliProcess cli = CliProcess.start(workdir, "run", "--", "bash", "-c",
+                        "echo first; exec 3<>/dev/tcp/127.0.0.1/" + release.getLocalPort()
+                                + "; read -r line <&3; echo \"$line\"")) {
+            release.setSoTimeout((int) TestLimits.OUTPUT.toMillis());
+            try (Socket task = release.accept()) {
+                cli.stdout().awaitEndsWith("first\n".getBytes(StandardCharsets.UTF_8), TestLimits.OUTPUT);
+                task.getOutputStream().write("second\n".getBytes(StandardCharsets.UTF_8));
+            }
+            cli.awaitExit(TestLimits.COMMAND);
+
+            cli.assertExitCode(0);
+            assertThat(cli.stdout().text()).isEqualTo("first\nsecond\n");
+        }
+    }
+
+    @Test
     void missingArtifactIsNamedAndFailsRun() throws Exception {
         CliProcess cli = CliProcess.run(workdir, "run", "--artifact", "present.txt",
                 "--artifact", "absent-file.txt", "--", "sh", "-c", "echo here > present.txt");
