@@ -159,6 +159,16 @@ class RunCommandTest {
     }
 
     @Test
+    void agentDeathBeforeResultFailsRun() throws Exception {
+        CliProcess cli = CliProcess.run(workdir, "run", "--", "sh", "-c", "kill -KILL $PPID");
+
+        cli.assertExitCode(1);
+        assertThat(cli.stderr().text())
+                .contains("the guest agent exited with status 137 before it reported a result")
+                .contains("metaservice: run failed in ");
+    }
+
+    @Test
     void timeoutStopsRunAndTask() throws Exception {
         String marker = uniqueSleep();
 
