@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.OptionSpec;
 @Timeout(300)
 class CommandLineTest {
 
-    /** A port that nothing in these tests listens on; usage errors must fail before using it. */
+    /** A port that nothing in these tests listens on; each command here fails before using it. */
     private static final String UNUSED_HOST = "127.0.0.1:9";
 
     @TempDir
@@ -81,6 +81,17 @@ class CommandLineTest {
         cli.assertExitCode(2);
         assertThat(cli.stderr().text()).contains(expectedMessage);
         assertThat(cli.stdout().text()).isEmpty();
+    }
+
+    @Test
+    void missingGuestConfigExitsOne() throws Exception {
+        Path missing = workdir.resolve("no-such-guest.yaml");
+
+        CliProcess cli = CliProcess.run(workdir, "guest", "--host", UNUSED_HOST, "--config",
+                missing.toString(), "run");
+
+        cli.assertExitCode(1);
+        assertThat(cli.stderr().text()).contains("cannot read the guest configuration " + missing);
     }
 
     @Test
