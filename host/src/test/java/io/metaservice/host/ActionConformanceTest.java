@@ -249,6 +249,7 @@ class ActionConformanceTest {
             JsonNode body = Json.MAPPER.readTree(response.body());
             assertThat(body.get("code").asText()).isEqualTo("UnknownActionId");
             assertThat(body.get("message").asText()).doesNotContain("\n");
+            assertThat(response.headers().firstValue("Connection")).as(query).contains("close");
         }
     }
 

@@ -60,13 +60,14 @@ class HostShellTest {
         guest.send(ShellCodec.data(ShellStream.STDOUT, ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.UTF_8))));
         guest.send(ShellCodec.endOfStream(ShellStream.STDOUT));
         guest.send(ShellCodec.endOfStream(ShellStream.STDERR));
+        String output = new String(shell.stdout().readAllBytes(), StandardCharsets.UTF_8);
+        ShellMessage ack = guest.next();
         guest.send(ShellCodec.exit(true));
         guest.socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(20, TimeUnit.SECONDS);
 
-        assertThat(new String(shell.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello\n");
+        assertThat(output).isEqualTo("hello\n");
         assertThat(shell.stderr().readAllBytes()).isEmpty();
         assertThat(shell.result().get(20, TimeUnit.SECONDS)).isEqualTo(ShellResult.SUCCESS);
-        ShellMessage ack = guest.next();
         assertThat(ack.type()).isEqualTo(ShellMessage.Type.ACK);
         assertThat(ack.stream()).isEqualTo(ShellStream.STDOUT);
         assertThat(ack.count()).isEqualTo(6);

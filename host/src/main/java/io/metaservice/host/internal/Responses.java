@@ -6,6 +6,7 @@ import io.metaservice.protocol.ErrorCode;
 import io.metaservice.protocol.Json;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
@@ -43,12 +44,15 @@ public final class Responses {
 
     /** Writes an error response with an {@link ErrorBody}. */
     public static void error(Response response, Callback callback, HttpError error) {
-        json(response, callback, error.status(), new ErrorBody(error.code(), error.getMessage()));
+        error(response, callback, error.status(), error.code(), error.getMessage());
     }
 
     /** Writes an error response with an {@link ErrorBody}. */
     public static void error(
             Response response, Callback callback, int status, ErrorCode code, String message) {
+        // An error may leave part of the request body unread, so Jetty may close the connection
+        // after the response; saying so up front keeps clients from reusing it.
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         json(response, callback, status, new ErrorBody(code, message));
     }
 
