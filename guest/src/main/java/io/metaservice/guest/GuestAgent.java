@@ -7,6 +7,8 @@ import io.metaservice.guest.internal.LogUpload;
 import io.metaservice.guest.internal.PollLoop;
 import io.metaservice.guest.internal.TaskControl;
 import io.metaservice.guest.internal.TaskRunner;
+import io.metaservice.guest.shell.GuestShellTimeouts;
+import io.metaservice.guest.shell.ShellLauncher;
 import io.metaservice.protocol.ErrorBody;
 import io.metaservice.protocol.ErrorCode;
 import io.metaservice.protocol.Execute;
@@ -16,6 +18,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The agent that runs inside a guest. It fetches the task from the meta-data service, runs it
  * on a pseudo-terminal with its output streamed into the task log, reports the result, and
- * replies to the host's actions until it is closed.
+ * replies to the host's actions until it is closed, including interactive shells.
  *
  * <p>{@link #runTask()} blocks its caller for the whole task. Polling for actions runs on its
  * own threads from {@link #startPolling()} or {@link #runTask()} until {@link #close()}, so
@@ -48,19 +51,30 @@ public final class GuestAgent implements AutoCloseable {
     private final Path workdir;
     private final TaskControl task = new TaskControl();
     private final PollLoop pollLoop;
+    private final ShellLauncher shells;
     private final AtomicBoolean pollingStarted = new AtomicBoolean();
     private final AtomicBoolean taskStarted = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The task as fetched by {@link #runTask()}, or null before; shells take its variables. */
+    private volatile Execute execute;
 
     /**
      * Creates an agent for the service at {@code base}, such as {@code http://127.0.0.1:8080/}.
      * Nothing is sent until {@link #startPolling()} or {@link #runTask()}.
      */
     public GuestAgent(URI base, GuestConfig config) {
+        this(base, config, GuestShellTimeouts.DEFAULTS);
+    }
+
+    /** Creates an agent whose shells use {@code shellTimeouts}, which tests shorten. */
+    public GuestAgent(URI base, GuestConfig config, GuestShellTimeouts shellTimeouts) {
         this.client = new GuestClient(base);
         this.config = config;
         this.workdir = Path.of(config.workdir().orElse("")).toAbsolutePath();
-        this.pollLoop = new PollLoop(client, new ActionHandler(client, workdir, task));
+        this.shells = new ShellLauncher(client.base(), config, workdir, this::taskEnvironment,
+                shellTimeouts);
+        this.pollLoop = new PollLoop(client, new ActionHandler(client, workdir, task),
+                shells::start);
     }
 
     /** Starts polling for host actions, unless it has started already. */
@@ -89,6 +103,7 @@ public final class GuestAgent implements AutoCloseable {
             if (execute == null) {
                 return 1;
             }
+            this.execute = execute;
             LOG.log(System.Logger.Level.INFO, "Task fetched: {0} arguments, {1} variables",
                     execute.command().size(), execute.env().size());
             log = LogUpload.start(client);
@@ -109,7 +124,7 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     /**
-     * Stops polling and the running action handlers, and kills the task's process tree.
+     * Stops polling, the running action handlers and shells, and kills the task's process tree.
      * Does not wait for {@link #runTask()} to return.
      */
     @Override
@@ -121,6 +136,7 @@ public final class GuestAgent implements AutoCloseable {
         if (pollingStarted.get()) {
             pollLoop.close();
         }
+        shells.close();
         task.kill();
     }
 
@@ -160,6 +176,15 @@ public final class GuestAgent implements AutoCloseable {
             task.kill();
             return TaskRunner.START_FAILED;
         }
+    }
+
+    /**
+     * Returns the task's own variables for a shell: those fetched by {@link #runTask()}, or
+     * fetched now when the task has not been fetched yet.
+     */
+    private Map<String, String> taskEnvironment() throws IOException, InterruptedException {
+        Execute fetched = execute;
+        return fetched != null ? fetched.env() : client.fetchExecute().env();
     }
 
     /** Fetches the task, retrying until it succeeds. Returns null if the agent was closed. */

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Polls {@code GET /engine/v1/poll} in a loop on the thread {@code metaservice-guest-poll}
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * returns {@code none} at once, and polling again right away would spin. At most
  * {@link #MAX_CONCURRENT_ACTIONS} actions run at once. An action beyond that is dropped and
  * logged, and the host retries it when its reply does not start in time. {@code exec-shell}
- * is not supported: it is logged and gets no reply, so the host's operation times out.
+ * actions go to the shell starter instead, which runs each shell on a thread of its own.
  *
  * <p>Threading: {@link #start} and {@link #close} may be called from any thread, and
  * {@link #closed} is volatile.
@@ -38,14 +39,17 @@ public final class PollLoop implements AutoCloseable {
 
     private final GuestClient client;
     private final ActionHandler handler;
+    private final Consumer<Action> shells;
     private final ThreadPoolExecutor actions;
     private final Thread thread;
 
     private volatile boolean closed;
 
-    public PollLoop(GuestClient client, ActionHandler handler) {
+    /** Creates a loop that hands {@code exec-shell} actions to {@code shells}, which returns at once. */
+    public PollLoop(GuestClient client, ActionHandler handler, Consumer<Action> shells) {
         this.client = client;
         this.handler = handler;
+        this.shells = shells;
         this.actions = new ThreadPoolExecutor(0, MAX_CONCURRENT_ACTIONS, 60, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), namedDaemonThreads("metaservice-guest-action-"));
         this.thread = new Thread(this::run, "metaservice-guest-poll");
@@ -115,10 +119,7 @@ public final class PollLoop implements AutoCloseable {
             case NONE:
                 return;
             case EXEC_SHELL:
-                // TODO: exec-shell needs the guest side of the websocket shell. Until then the
-                //  host's operation times out and fails.
-                LOG.log(System.Logger.Level.WARNING, "Action {0} exec-shell is not supported,"
-                        + " no reply sent", action.id());
+                shells.accept(action);
                 return;
             default:
                 break;

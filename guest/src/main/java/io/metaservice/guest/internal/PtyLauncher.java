@@ -1,6 +1,7 @@
 package io.metaservice.guest.internal;
 
 import com.pty4j.PtyProcess;
+import com.pty4j.WinSize;
 import com.pty4j.unix.CLibrary;
 import com.pty4j.unix.Pty;
 import com.pty4j.unix.UnixPtyProcess;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,20 +19,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Starts a process on a new pseudo-terminal that passes output bytes through unchanged.
  *
  * <p>A terminal's default line discipline turns {@code \n} into {@code \r\n} and echoes input.
- * The launcher turns output processing and echo off with {@code stty -F} on the terminal
- * before the process starts, so that no byte can get through before the change. The process
- * leads a new session whose controlling terminal is the pseudo-terminal, and its stdout and
- * stderr both go to the terminal.
+ * For a task, the launcher turns output processing and echo off with {@code stty -F} on the
+ * terminal before the process starts, so that no byte can get through before the change. An
+ * interactive shell keeps the default settings and only gets its size. The process leads a
+ * new session whose controlling terminal is the pseudo-terminal, and its stdout and stderr
+ * both go to the terminal.
  *
  * <p>Stateless and thread-safe.
  */
-final class PtyLauncher {
+public final class PtyLauncher {
 
     private static final System.Logger LOG = System.getLogger(PtyLauncher.class.getName());
 
     /** The terminal size that the task gets, in columns and rows. */
     static final int COLUMNS = 80;
     static final int ROWS = 24;
+    /** The {@code stty} settings of a task's terminal: raw output, no echo, the task's size. */
+    static final List<String> TASK_SETTINGS = List.of("-opost", "-echo",
+            "cols", Integer.toString(COLUMNS), "rows", Integer.toString(ROWS));
     private static final long STTY_TIMEOUT_SECONDS = 10;
     private static final int MAX_STTY_OUTPUT_BYTES = 4096;
 
@@ -41,7 +47,7 @@ final class PtyLauncher {
      *
      * <p>Thread-safe: {@link #slaveFd} is closed at most once.
      */
-    static final class Terminal implements AutoCloseable {
+    public static final class Terminal implements AutoCloseable {
 
         private final PtyProcess process;
         private final Pty pty;
@@ -53,20 +59,28 @@ final class PtyLauncher {
             this.slaveFd = new AtomicInteger(slaveFd);
         }
 
-        PtyProcess process() {
+        public PtyProcess process() {
             return process;
         }
 
         /** Returns a new stream of the terminal's output. */
-        TerminalInput output() {
+        public TerminalInput output() {
             return new TerminalInput(pty.getMasterFD());
+        }
+
+        /**
+         * Sets the terminal's size, in character cells. The kernel sends SIGWINCH to the
+         * terminal's foreground process group when the size changes.
+         */
+        public void resize(int columns, int rows) {
+            process.setWinSize(new WinSize(columns, rows));
         }
 
         /**
          * Closes the agent's own slave descriptor, so that the output ends once no other
          * process has the terminal open. Safe to call more than once.
          */
-        void releaseSlave() {
+        public void releaseSlave() {
             int fd = slaveFd.getAndSet(-1);
             if (fd >= 0) {
                 CLibrary.close(fd);
@@ -90,17 +104,29 @@ final class PtyLauncher {
 
     /**
      * Starts {@code command}, whose first element is an absolute program path, with exactly
-     * the variables of {@code environment}, in {@code workdir}.
+     * the variables of {@code environment}, in {@code workdir}, on a terminal with the
+     * settings of a task: {@link #TASK_SETTINGS}.
      *
      * @throws IOException if the terminal cannot be opened or the process cannot start
      */
     static Terminal start(List<String> command, Map<String, String> environment, Path workdir)
             throws IOException {
+        return start(command, environment, workdir, TASK_SETTINGS);
+    }
+
+    /**
+     * Starts {@code command} as {@link #start(List, Map, Path)} does, on a terminal changed by
+     * the {@code stty} arguments {@code settings}, such as {@code cols 100 rows 37}.
+     *
+     * @throws IOException if the terminal cannot be opened or the process cannot start
+     */
+    public static Terminal start(List<String> command, Map<String, String> environment,
+            Path workdir, List<String> settings) throws IOException {
         Pty pty = new Pty();
         int slaveFd = -1;
         try {
             slaveFd = openSlave(pty.getSlaveName());
-            configureRaw(pty.getSlaveName());
+            configure(pty.getSlaveName(), settings);
             PtyProcess process = newProcess(command, environment, workdir, pty);
             return new Terminal(process, pty, slaveFd);
         } catch (IOException | RuntimeException e) {
@@ -140,12 +166,13 @@ final class PtyLauncher {
     }
 
     /**
-     * Turns output processing and echo off and sets the window size. When {@code stty} is
-     * missing or fails, the task still runs, but its log gets {@code \r\n} line ends.
+     * Applies {@code stty} settings to the terminal. When {@code stty} is missing or fails, the
+     * process still runs on a terminal with the default settings, so a task's log gets
+     * {@code \r\n} line ends.
      */
-    private static void configureRaw(String terminal) throws IOException {
-        List<String> command = List.of("stty", "-F", terminal, "-opost", "-echo",
-                "cols", Integer.toString(COLUMNS), "rows", Integer.toString(ROWS));
+    private static void configure(String terminal, List<String> settings) throws IOException {
+        List<String> command = new ArrayList<>(List.of("stty", "-F", terminal));
+        command.addAll(settings);
         Process stty;
         try {
             stty = new ProcessBuilder(command)
@@ -153,8 +180,8 @@ final class PtyLauncher {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot run stty, the task''s log will have"
-                    + " \\r\\n line ends: {0}", e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "Cannot run stty, the terminal keeps its default"
+                    + " settings: {0}", e.getMessage());
             return;
         }
         try (InputStream output = stty.getInputStream()) {
@@ -164,8 +191,8 @@ final class PtyLauncher {
                 throw new IOException("stty did not finish within " + STTY_TIMEOUT_SECONDS + " s");
             }
             if (stty.exitValue() != 0) {
-                LOG.log(System.Logger.Level.WARNING, "stty failed with status {0}, the task''s"
-                        + " log will have \\r\\n line ends: {1}", stty.exitValue(),
+                LOG.log(System.Logger.Level.WARNING, "stty failed with status {0}, the terminal"
+                        + " keeps its default settings: {1}", stty.exitValue(),
                         new String(message, StandardCharsets.UTF_8).strip());
             }
         } catch (InterruptedException e) {

@@ -100,13 +100,8 @@ public final class TaskRunner {
         Map<String, String> environment =
                 TaskEnvironment.layer(System.getenv(), config.env(), execute.env());
 
-        List<String> prefix = config.user().isPresent()
-                ? UserSwitch.commandPrefix(config.user().get())
-                : List.of();
-        Path program = ProgramResolver.resolve(command.get(0), environment.get("PATH"), workdir);
-        List<String> argv = new ArrayList<>(prefix);
-        argv.add(program.toString());
-        argv.addAll(command.subList(1, command.size()));
+        List<String> argv =
+                ProcessCommand.argv(command, config.user(), environment.get("PATH"), workdir);
 
         if (control.isKillRequested()) {
             throw new TaskStartException("the task was killed before it started");

@@ -7,19 +7,21 @@ import java.io.InputStream;
 import java.util.Objects;
 
 /**
- * Reads the output side of a pseudo-terminal, through the C library binding that pty4j loads.
+ * Reads the output side of a pseudo-terminal, or the read end of a pipe, through the C library
+ * binding that pty4j loads.
  *
  * <p>pty4j's own stream ends as soon as the process has exited and the terminal has no byte
  * ready at that instant, which can lose output that the kernel is still moving into the
  * terminal. This stream instead waits in {@code poll(2)}, which first moves any pending
  * output into view. It ends only when no process has the terminal's slave side open any more
- * and every byte has been read, or when {@link #close()} is called.
+ * and every byte has been read, or when {@link #close()} is called. On a pipe it ends once
+ * every write end is closed.
  *
  * <p>One thread reads. {@link #close()} may be called from any thread: it ends a read within
- * {@link #POLL_INTERVAL_MILLIS}, and does not close the descriptor, which pty4j's {@code Pty}
- * owns.
+ * {@link #POLL_INTERVAL_MILLIS}, and does not close the descriptor, which its creator owns:
+ * pty4j's {@code Pty} for a terminal.
  */
-final class TerminalInput extends InputStream {
+public final class TerminalInput extends InputStream {
 
     /** How often a waiting read checks whether the stream was closed. */
     static final int POLL_INTERVAL_MILLIS = 50;
@@ -29,7 +31,8 @@ final class TerminalInput extends InputStream {
     private final int masterFd;
     private volatile boolean closed;
 
-    TerminalInput(int masterFd) {
+    /** Creates a stream of the descriptor {@code masterFd}, which the caller keeps open. */
+    public TerminalInput(int masterFd) {
         this.masterFd = masterFd;
     }
 

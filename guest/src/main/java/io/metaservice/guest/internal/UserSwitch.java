@@ -131,7 +131,7 @@ final class UserSwitch {
     }
 
     /** Finds a tool in the agent's own {@code PATH}, then in the default search path. */
-    private static Optional<Path> findTool(String name) {
+    static Optional<Path> findTool(String name) {
         String agentPath = System.getenv("PATH");
         String searchPath = agentPath == null
                 ? ProgramResolver.DEFAULT_PATH

@@ -4,6 +4,9 @@ import io.metaservice.host.HostOperationException;
 import io.metaservice.host.shell.HostShell;
 import io.metaservice.host.shell.ShellTimeouts;
 import io.metaservice.protocol.ErrorCode;
+import io.metaservice.protocol.shell.ShellProtocol;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -41,7 +44,7 @@ public final class ShellReply implements ReplyHandler {
         ServerWebSocketContainer container = ServerWebSocketContainer.get(request.getContext());
         HostShell shell = new HostShell(guestId, action.id(), timeouts);
         boolean upgraded = container != null && container.upgrade((upgradeRequest, upgradeResponse, upgradeCallback) -> {
-            action.outcome().complete(shell);
+            completeWhenOpen(action, shell);
             return shell.listener();
         }, request, response, callback);
         if (!upgraded) {
@@ -51,5 +54,30 @@ public final class ShellReply implements ReplyHandler {
             action.outcome().completeExceptionally(new HostOperationException(
                     "the guest answered exec-shell action " + action.id() + " without a websocket upgrade", true));
         }
+    }
+
+    /**
+     * Hands the shell to the caller once its websocket is open, because the streams and
+     * {@code setSize} fail before. A connection that does not open within the handshake
+     * time-out fails the attempt, which the caller retries.
+     */
+    private void completeWhenOpen(PendingAction action, HostShell shell) {
+        ScheduledFuture<?> deadline = Timers.SCHEDULER.schedule(() -> {
+            if (action.outcome().completeExceptionally(new HostOperationException("the exec-shell"
+                    + " connection of action " + action.id() + " did not open within "
+                    + ShellProtocol.HANDSHAKE_TIMEOUT.toMillis() + " ms", true))) {
+                shell.abort();
+            }
+        }, ShellProtocol.HANDSHAKE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        shell.opened().whenComplete((ignored, failure) -> {
+            deadline.cancel(false);
+            if (failure == null) {
+                action.outcome().complete(shell);
+            } else {
+                action.outcome().completeExceptionally(new HostOperationException("the exec-shell"
+                        + " connection of action " + action.id() + " ended before it opened: "
+                        + failure.getMessage(), true, failure));
+            }
+        });
     }
 }

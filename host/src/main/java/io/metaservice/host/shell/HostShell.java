@@ -51,6 +51,7 @@ public final class HostShell implements AutoCloseable {
     private final AckSender stdoutAcks = new AckSender(ShellStream.STDOUT);
     private final AckSender stderrAcks = new AckSender(ShellStream.STDERR);
     private final CompletableFuture<ShellResult> result = new CompletableFuture<>();
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private final AtomicBoolean aborted = new AtomicBoolean();
     private final AtomicInteger pendingWrites = new AtomicInteger();
 
@@ -118,6 +119,14 @@ public final class HostShell implements AutoCloseable {
                 current.disconnect();
             }
         }, timeouts.abortGrace().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Completes when the websocket is open, so that the streams, {@link #setSize} and
+     * {@link #abort()} work; completes exceptionally when the connection ended before.
+     */
+    public CompletableFuture<Void> opened() {
+        return opened;
     }
 
     /** Returns the outcome, completed when the connection has closed. */
@@ -216,6 +225,7 @@ public final class HostShell implements AutoCloseable {
         stdout.fail(broken);
         stderr.fail(broken);
         stdin.fail(new IOException("shell " + actionId + " has ended"));
+        opened.completeExceptionally(broken);
         if (aborted.get()) {
             result.complete(ShellResult.ABORTED);
         } else if (exit != null && violation == null) {
@@ -226,6 +236,16 @@ public final class HostShell implements AutoCloseable {
                     violation == null));
         }
         LOG.info("guest {}: shell {} ended: {}", guestId, actionId, cause);
+    }
+
+    /** Completes {@link #opened} once Jetty reports the session open, checking every 1 ms. */
+    private void completeOpenedWhenReady(Session current, long deadlineNanos) {
+        if (current.isOpen()) {
+            opened.complete(null);
+        } else if (!result.isDone() && System.nanoTime() - deadlineNanos < 0) {
+            Timers.SCHEDULER.schedule(() -> completeOpenedWhenReady(current, deadlineNanos),
+                    1, TimeUnit.MILLISECONDS);
+        }
     }
 
     private static String truncate(String reason) {
@@ -316,6 +336,9 @@ public final class HostShell implements AutoCloseable {
             checker = Timers.SCHEDULER.scheduleAtFixedRate(HostShell.this::check, period, period,
                     TimeUnit.NANOSECONDS);
             LOG.info("guest {}: shell {} connected from {}", guestId, actionId, opened.getRemoteSocketAddress());
+            // Jetty reports the session as open only after this method returns.
+            long deadline = System.nanoTime() + ShellProtocol.HANDSHAKE_TIMEOUT.toNanos();
+            Timers.SCHEDULER.execute(() -> completeOpenedWhenReady(opened, deadline));
         }
 
         @Override
