@@ -10,6 +10,7 @@ import io.metaservice.cli.internal.RunDeadline;
 import io.metaservice.cli.internal.RunResources;
 import io.metaservice.cli.internal.StandardOutputSink;
 import io.metaservice.cli.internal.UnsafePathException;
+import io.metaservice.cli.shell.RunShell;
 import io.metaservice.host.GuestServer;
 import io.metaservice.host.MetaService;
 import io.metaservice.host.MetaServiceConfig;
@@ -84,6 +85,15 @@ public final class RunCommand implements Callable<Integer> {
                     + " guest, such as a virtual machine.")
     private boolean noLocalGuest;
 
+    @Option(names = "--shell",
+            description = {"Open the guest's default shell while the task runs and attach this"
+                    + " terminal to it (raw mode, window size changes forwarded). When standard"
+                    + " input is not a terminal, the shell has no terminal either: piped input"
+                    + " reaches it unchanged, and its stdout and stderr stay apart.",
+                "The task's result waits until the shell has ended, and the task log goes to"
+                        + " standard error, so that standard output carries the shell's output."})
+    private boolean shell;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "Stop the run and exit 1 after this many seconds (default: no limit).")
     private Long timeoutSeconds;
@@ -128,7 +138,7 @@ public final class RunCommand implements Callable<Integer> {
         MetaService service = new MetaService(MetaServiceConfig.builder()
                 .command(command)
                 .env(env)
-                .logSink(new StandardOutputSink())
+                .logSink(shell ? StandardOutputSink.standardError() : new StandardOutputSink())
                 .temporaryDirectory(runFolder.resolve("incoming"))
                 .build());
         resources.setService(service);
@@ -155,9 +165,13 @@ public final class RunCommand implements Callable<Integer> {
             resources.setGuest(guest);
         }
 
+        RunShell runShell = shell ? RunShell.start(service, err) : null;
         Boolean success = awaitResult(service, guest, report);
         if (success == null) {
             return;
+        }
+        if (runShell != null) {
+            runShell.awaitEnd();
         }
         report.result(success);
         ArtifactCollector collector = new ArtifactCollector(

@@ -25,6 +25,11 @@ public final class StandardOutputSink implements LogSink {
         this(new FileOutputStream(FileDescriptor.out));
     }
 
+    /** Returns a sink that writes to standard error instead. */
+    public static StandardOutputSink standardError() {
+        return new StandardOutputSink(new FileOutputStream(FileDescriptor.err));
+    }
+
     StandardOutputSink(FileOutputStream out) {
         this.out = out;
     }
