@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A file received from the guest, stored in a temporary file that {@link #close()} deletes.
@@ -14,11 +15,20 @@ public final class Artifact implements AutoCloseable {
     private final String guestPath;
     private final Path file;
     private final long size;
+    /** Runs once, on the first {@link #close()}; returns the bytes to the guest's budget. */
+    private final Runnable onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public Artifact(String guestPath, Path file, long size) {
+        this(guestPath, file, size, () -> { });
+    }
+
+    /** Creates an artifact whose first {@link #close()} also runs {@code onClose}. */
+    public Artifact(String guestPath, Path file, long size, Runnable onClose) {
         this.guestPath = guestPath;
         this.file = file;
         this.size = size;
+        this.onClose = onClose;
     }
 
     /** Returns the path that was requested from the guest. */
@@ -43,6 +53,12 @@ public final class Artifact implements AutoCloseable {
     /** Deletes the temporary file. Safe to call more than once. */
     @Override
     public void close() throws IOException {
-        Files.deleteIfExists(file);
+        try {
+            Files.deleteIfExists(file);
+        } finally {
+            if (closed.compareAndSet(false, true)) {
+                onClose.run();
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.metaservice.host.internal.ReplyHandler;
 import io.metaservice.host.internal.Responses;
 import io.metaservice.host.internal.ResultLatch;
 import io.metaservice.host.internal.ShellReply;
+import io.metaservice.host.internal.TemporaryBytes;
 import io.metaservice.host.shell.HostShell;
 import io.metaservice.protocol.Action;
 import io.metaservice.protocol.ActionType;
@@ -20,6 +21,8 @@ import io.metaservice.protocol.Slugid;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
@@ -37,7 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>No request holds a thread while it waits: polls park their callback, and log and artifact
  * bodies are read with Jetty's demand API. Host operations block their caller until the guest
  * has replied or the attempt has timed out, and try {@value Protocol#HOST_OPERATION_ATTEMPTS}
- * times in all before they give up on retryable failures.
+ * times in all before they give up on retryable failures. At most
+ * {@link MetaServiceConfig#maxPendingActions()} operations are in progress at once.
+ *
+ * <p>Result and reply requests that carry a proxy forwarding header
+ * ({@link Protocol#FORWARDING_HEADERS}) get {@code 403 Forbidden}.
  */
 public final class MetaService extends Handler.Abstract implements AutoCloseable {
 
@@ -49,6 +56,10 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
     private final ActionBroker broker;
     private final LogIngest log;
     private final ResultLatch result;
+    private final TemporaryBytes temporaryBytes;
+    /** One permit per host operation attempt whose outcome is not complete yet. */
+    private final Semaphore pendingActions;
+    private final AtomicBoolean forwardedWarned = new AtomicBoolean();
 
     public MetaService(MetaServiceConfig config) {
         this(Slugid.v4(), config);
@@ -60,9 +71,11 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         this.config = config;
         this.execute = new Execute(config.env(), config.command());
         this.broker = new ActionBroker(guestId, config.pollTimeout(), config.deliveryTimeout(),
-                config.replyStartTimeout());
+                config.replyStartTimeout(), config.maxParkedPolls());
         this.log = new LogIngest(guestId, config.logSink());
         this.result = new ResultLatch(guestId, config.resultListener());
+        this.temporaryBytes = new TemporaryBytes(config.maxTemporaryBytes());
+        this.pendingActions = new Semaphore(config.maxPendingActions());
     }
 
     public String guestId() {
@@ -79,6 +92,11 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         return log.bytes();
     }
 
+    /** Returns the bytes held on disk by uploads in progress and artifacts not yet closed. */
+    public long temporaryBytes() {
+        return temporaryBytes.used();
+    }
+
     /**
      * Fetches a file from the guest into a temporary file, which the caller must close.
      *
@@ -88,7 +106,7 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
     public Artifact getArtifact(String path) throws HostOperationException, InterruptedException {
         return (Artifact) perform(new ActionRequest(ActionType.GET_ARTIFACT, path, null, false), () -> new ArtifactReply(
                 guestId, path, config.temporaryDirectory(), config.maxArtifactBytes(),
-                config.replyIdleTimeout()));
+                config.replyIdleTimeout(), temporaryBytes));
     }
 
     /**
@@ -157,12 +175,14 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
                 }
             }
             case Protocol.SUCCESS_PATH -> {
-                if (requireMethod(request, response, callback, HttpMethod.PUT)) {
+                if (requireMethod(request, response, callback, HttpMethod.PUT)
+                        && requireNotForwarded(request, response, callback)) {
                     reportResult(true, response, callback);
                 }
             }
             case Protocol.FAILED_PATH -> {
-                if (requireMethod(request, response, callback, HttpMethod.PUT)) {
+                if (requireMethod(request, response, callback, HttpMethod.PUT)
+                        && requireNotForwarded(request, response, callback)) {
                     reportResult(false, response, callback);
                 }
             }
@@ -176,7 +196,11 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
                     broker.poll(request, response, callback);
                 }
             }
-            case Protocol.REPLY_PATH -> reply(request, response, callback);
+            case Protocol.REPLY_PATH -> {
+                if (requireNotForwarded(request, response, callback)) {
+                    reply(request, response, callback);
+                }
+            }
             default -> Responses.error(response, callback, 404, ErrorCode.NO_SUCH_END_POINT,
                     "no meta-data API end-point at " + Responses.quote(path)
                             + "; the end-points are execute, log, success, failed, ping, poll and reply"
@@ -193,6 +217,31 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         Responses.methodNotAllowed(response, callback, request.getMethod(),
                 request.getHttpURI().getPath(), allowed.asString());
         return false;
+    }
+
+    /**
+     * Responds with {@code 403 Forbidden} when the request carries a proxy forwarding header. The
+     * check runs before the reply id is looked up, so a forwarded reply does not use up the id.
+     */
+    private boolean requireNotForwarded(Request request, Response response, Callback callback) {
+        for (String header : Protocol.FORWARDING_HEADERS) {
+            if (request.getHeaders().contains(header)) {
+                // Warn once per guest, so a guest that repeats the request cannot flood the log.
+                if (forwardedWarned.compareAndSet(false, true)) {
+                    LOG.warn("guest {}: rejected {} {} carrying the forwarding header {};"
+                                    + " later rejections are logged at DEBUG", guestId,
+                            request.getMethod(), request.getHttpURI().getPath(), header);
+                } else {
+                    LOG.debug("guest {}: rejected {} {} carrying the forwarding header {}", guestId,
+                            request.getMethod(), request.getHttpURI().getPath(), header);
+                }
+                Responses.error(response, callback, 403, ErrorCode.FORBIDDEN,
+                        "requests carrying the " + header + " header are rejected on this end-point;"
+                                + " send results and replies directly, not through a proxy");
+                return false;
+            }
+        }
+        return true;
     }
 
     private void reportResult(boolean success, Response response, Callback callback) {
@@ -221,6 +270,23 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         action.handleReply(request, response, callback);
     }
 
+    /**
+     * Closes the outcome of an action whose caller stopped waiting while the reply was running,
+     * such as an artifact, so that its temporary file is not left behind.
+     */
+    private void closeWhenDone(PendingAction pending) {
+        pending.outcome().thenAccept(value -> {
+            if (value instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.warn("guest {}: cannot close the unclaimed outcome of action {}: {}",
+                            guestId, pending.id(), e.toString());
+                }
+            }
+        });
+    }
+
     /** The fields of an action, before each attempt gives it a fresh id. */
     private record ActionRequest(ActionType type, String path, List<String> command, boolean tty) {
     }
@@ -231,13 +297,21 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         String path = request.path();
         HostOperationException last = null;
         for (int attempt = 1; attempt <= Protocol.HOST_OPERATION_ATTEMPTS; attempt++) {
+            if (!pendingActions.tryAcquire()) {
+                throw new HostOperationException(type.wireName() + " " + Responses.quote(path)
+                        + " was not started: guest " + guestId + " already has "
+                        + config.maxPendingActions() + " host operations in progress, the maximum;"
+                        + " retry when one of them has finished", false);
+            }
             Action action = new Action(Slugid.v4(), type, path, request.command(), request.tty());
             PendingAction pending = new PendingAction(action, handlers.get());
+            pending.outcome().whenComplete((value, failure) -> pendingActions.release());
             broker.submit(pending);
             try {
                 return pending.outcome().get();
             } catch (InterruptedException e) {
                 broker.cancel(pending);
+                closeWhenDone(pending);
                 throw e;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof HostOperationException failure)) {

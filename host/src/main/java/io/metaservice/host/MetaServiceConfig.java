@@ -24,6 +24,10 @@ import java.util.Objects;
  * @param maxArtifactBytes largest artifact accepted; larger uploads are stopped and removed
  * @param listFolderBodyLimit bytes of a list-folder reply that are read
  * @param shellTimeouts ping, silence, write and abort time-outs of shell connections
+ * @param maxParkedPolls polls that may wait at once; a further poll gets {@code 429}
+ * @param maxPendingActions host operations that may be in progress at once; a further one fails
+ * @param maxTemporaryBytes bytes that uploads in progress and artifacts not yet closed may hold
+ *     on disk together; an upload that would exceed it is stopped and removed
  */
 public record MetaServiceConfig(
         List<String> command,
@@ -37,12 +41,24 @@ public record MetaServiceConfig(
         Duration replyIdleTimeout,
         long maxArtifactBytes,
         int listFolderBodyLimit,
-        ShellTimeouts shellTimeouts) {
+        ShellTimeouts shellTimeouts,
+        int maxParkedPolls,
+        int maxPendingActions,
+        long maxTemporaryBytes) {
 
     /** Default largest artifact: 64 GiB. */
     public static final long DEFAULT_MAX_ARTIFACT_BYTES = 64L << 30;
     /** Default time a reply body may make no progress. */
     public static final Duration DEFAULT_REPLY_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Default maximum of waiting polls. Each waiting poll keeps a connection and a timer but no
+     * thread. The multi-guest daemon sets a much lower maximum per guest.
+     */
+    public static final int DEFAULT_MAX_PARKED_POLLS = 256;
+    /** Default maximum of host operations in progress at once. */
+    public static final int DEFAULT_MAX_PENDING_ACTIONS = 16;
+    /** Default maximum of temporary bytes: one artifact of the default maximum size. */
+    public static final long DEFAULT_MAX_TEMPORARY_BYTES = DEFAULT_MAX_ARTIFACT_BYTES;
 
     public MetaServiceConfig {
         command = List.copyOf(command);
@@ -61,6 +77,17 @@ public record MetaServiceConfig(
         if (listFolderBodyLimit <= 0) {
             throw new IllegalArgumentException(
                     "listFolderBodyLimit must be > 0, got " + listFolderBodyLimit);
+        }
+        if (maxParkedPolls <= 0) {
+            throw new IllegalArgumentException("maxParkedPolls must be > 0, got " + maxParkedPolls);
+        }
+        if (maxPendingActions <= 0) {
+            throw new IllegalArgumentException(
+                    "maxPendingActions must be > 0, got " + maxPendingActions);
+        }
+        if (maxTemporaryBytes < 0) {
+            throw new IllegalArgumentException(
+                    "maxTemporaryBytes must be >= 0, got " + maxTemporaryBytes);
         }
     }
 
@@ -89,6 +116,9 @@ public record MetaServiceConfig(
         private long maxArtifactBytes = DEFAULT_MAX_ARTIFACT_BYTES;
         private int listFolderBodyLimit = Protocol.LIST_FOLDER_BODY_LIMIT;
         private ShellTimeouts shellTimeouts = ShellTimeouts.DEFAULTS;
+        private int maxParkedPolls = DEFAULT_MAX_PARKED_POLLS;
+        private int maxPendingActions = DEFAULT_MAX_PENDING_ACTIONS;
+        private long maxTemporaryBytes = DEFAULT_MAX_TEMPORARY_BYTES;
 
         private Builder() {
         }
@@ -153,11 +183,27 @@ public record MetaServiceConfig(
             return this;
         }
 
+        public Builder maxParkedPolls(int maxParkedPolls) {
+            this.maxParkedPolls = maxParkedPolls;
+            return this;
+        }
+
+        public Builder maxPendingActions(int maxPendingActions) {
+            this.maxPendingActions = maxPendingActions;
+            return this;
+        }
+
+        public Builder maxTemporaryBytes(long maxTemporaryBytes) {
+            this.maxTemporaryBytes = maxTemporaryBytes;
+            return this;
+        }
+
         public MetaServiceConfig build() {
             Objects.requireNonNull(command, "command");
             return new MetaServiceConfig(command, env, logSink, resultListener,
                     temporaryDirectory, pollTimeout, deliveryTimeout, replyStartTimeout,
-                    replyIdleTimeout, maxArtifactBytes, listFolderBodyLimit, shellTimeouts);
+                    replyIdleTimeout, maxArtifactBytes, listFolderBodyLimit, shellTimeouts,
+                    maxParkedPolls, maxPendingActions, maxTemporaryBytes);
         }
     }
 }

@@ -12,7 +12,12 @@ public enum ErrorCode {
     UNKNOWN_ACTION_ID("UnknownActionId"),
     INVALID_PAYLOAD("InvalidPayload"),
     /** Extension: the guest exceeded a host limit, such as the number of parked polls. */
-    TOO_MANY_REQUESTS("TooManyRequests");
+    TOO_MANY_REQUESTS("TooManyRequests"),
+    /**
+     * Extension: the host rejected the request as a matter of policy, for example a result or
+     * reply that carries proxy forwarding headers.
+     */
+    FORBIDDEN("Forbidden");
 
     private final String wireName;
 

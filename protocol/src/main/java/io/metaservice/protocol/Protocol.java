@@ -1,6 +1,7 @@
 package io.metaservice.protocol;
 
 import java.time.Duration;
+import java.util.List;
 
 /** Paths, headers, limits and time-outs of the guest-facing protocol. */
 public final class Protocol {
@@ -26,6 +27,12 @@ public final class Protocol {
     public static final String FILE_NOT_FOUND = "file-not-found";
     /** The only content type accepted on a list-folder reply. */
     public static final String JSON_CONTENT_TYPE = "application/json";
+    /**
+     * Extension: proxy forwarding headers. A result or reply request that carries any of them,
+     * in any letter case, gets {@code 403 Forbidden}, because only a proxy inside the guest adds
+     * them, and such a proxy lets something other than the agent forge results and replies.
+     */
+    public static final List<String> FORWARDING_HEADERS = List.of("Forwarded", "X-Forwarded-For", "Via");
 
     /** How long a poll waits for an action before it returns {@link ActionType#NONE}. */
     public static final Duration POLL_TIMEOUT = Duration.ofSeconds(30);

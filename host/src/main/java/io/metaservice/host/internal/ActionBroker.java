@@ -2,6 +2,7 @@ package io.metaservice.host.internal;
 
 import io.metaservice.host.HostOperationException;
 import io.metaservice.protocol.Action;
+import io.metaservice.protocol.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * outcome as retryable. An action whose poll response could not be written is queued again.
  * Polls wait without a thread until an action arrives or the poll time-out returns {@code none}.
  * The newest poll is served first, and a poll whose guest has closed the connection is dropped
- * rather than given an action.
+ * rather than given an action. At most {@code maxParkedPolls} polls wait at once; a further poll
+ * first drops the waiting polls whose connections are closed, and gets {@code 429} if none was.
  *
  * <p>Concurrency: one lock guards all state. Responses are written, and outcomes completed,
  * after the lock is released.
@@ -37,6 +40,7 @@ public final class ActionBroker {
     private final Duration pollTimeout;
     private final Duration deliveryTimeout;
     private final Duration replyStartTimeout;
+    private final int maxParkedPolls;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Actions waiting for a poll, oldest first. */
@@ -48,12 +52,13 @@ public final class ActionBroker {
     /** Set by {@link #stopPollers()}; polls then return {@code none} at once. */
     private boolean stopped;
 
-    public ActionBroker(
-            String guestId, Duration pollTimeout, Duration deliveryTimeout, Duration replyStartTimeout) {
+    public ActionBroker(String guestId, Duration pollTimeout, Duration deliveryTimeout,
+            Duration replyStartTimeout, int maxParkedPolls) {
         this.guestId = guestId;
         this.pollTimeout = pollTimeout;
         this.deliveryTimeout = deliveryTimeout;
         this.replyStartTimeout = replyStartTimeout;
+        this.maxParkedPolls = maxParkedPolls;
     }
 
     /** Queues {@code action} for the next poll. Its outcome fails at once after {@link #stopPollers()}. */
@@ -82,27 +87,31 @@ public final class ActionBroker {
         dispatch();
     }
 
-    /** Parks a poll until an action or the poll time-out arrives. */
+    /**
+     * Parks a poll until an action or the poll time-out arrives, or answers {@code 429
+     * TooManyRequests} when {@code maxParkedPolls} polls of connected guests already wait.
+     */
     public void poll(Request request, Response response, Callback callback) {
         ParkedPoll poll = new ParkedPoll(request, response, callback);
-        boolean answerNow;
-        lock.lock();
-        try {
-            answerNow = stopped;
-            if (!answerNow) {
-                parked.addLast(poll);
-                poll.timeout = Timers.SCHEDULER.schedule(
-                        () -> timeOut(poll), pollTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        Admission admission = admit(poll);
+        if (admission == Admission.FULL && dropDisconnectedPolls() > 0) {
+            admission = admit(poll);
+        }
+        switch (admission) {
+            case STOPPED -> poll.respond(Action.none(), Callback.NOOP);
+            case FULL -> {
+                LOG.debug("guest {}: rejected a poll from {}: {} polls already wait",
+                        guestId, poll.remoteAddress(), maxParkedPolls);
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, 1);
+                Responses.error(response, callback, 429, ErrorCode.TOO_MANY_REQUESTS,
+                        "the guest already has " + maxParkedPolls + " polls waiting, the maximum;"
+                                + " poll again when one of them has returned");
             }
-        } finally {
-            lock.unlock();
+            case PARKED -> {
+                request.addFailureListener(failure -> pollFailed(poll, failure));
+                dispatch();
+            }
         }
-        if (answerNow) {
-            poll.respond(Action.none(), Callback.NOOP);
-            return;
-        }
-        request.addFailureListener(failure -> pollFailed(poll, failure));
-        dispatch();
     }
 
     /**
@@ -184,6 +193,60 @@ public final class ActionBroker {
         } finally {
             lock.unlock();
         }
+    }
+
+    private Admission admit(ParkedPoll poll) {
+        lock.lock();
+        try {
+            if (stopped) {
+                return Admission.STOPPED;
+            }
+            if (parked.size() >= maxParkedPolls) {
+                return Admission.FULL;
+            }
+            parked.addLast(poll);
+            poll.timeout = Timers.SCHEDULER.schedule(
+                    () -> timeOut(poll), pollTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return Admission.PARKED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drops the parked polls whose guest has closed the connection, which Jetty does not notice
+     * while a request waits, and returns how many were dropped. Connections are checked outside
+     * the lock.
+     */
+    private int dropDisconnectedPolls() {
+        List<ParkedPoll> waiting;
+        lock.lock();
+        try {
+            waiting = new ArrayList<>(parked);
+        } finally {
+            lock.unlock();
+        }
+        List<ParkedPoll> dropped = new ArrayList<>();
+        for (ParkedPoll poll : waiting) {
+            if (poll.isClientConnected()) {
+                continue;
+            }
+            lock.lock();
+            try {
+                if (parked.remove(poll)) {
+                    poll.timeout.cancel(false);
+                    dropped.add(poll);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        for (ParkedPoll poll : dropped) {
+            LOG.debug("guest {}: dropped a poll from {} whose connection was closed",
+                    guestId, poll.remoteAddress());
+            poll.abandon();
+        }
+        return dropped.size();
     }
 
     /**
@@ -323,5 +386,14 @@ public final class ActionBroker {
             LOG.debug("guest {}: poll from {} failed: {}", guestId, poll.remoteAddress(), failure.toString());
             poll.abandon();
         }
+    }
+
+    /** What {@link #admit} did with a poll. */
+    private enum Admission {
+        PARKED,
+        /** Polling was stopped: answer {@code none} at once. */
+        STOPPED,
+        /** The maximum of parked polls is reached. */
+        FULL
     }
 }

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Receives a get-artifact reply: streams the body into a temporary file, one chunk at a time.
  * The outcome is an {@link Artifact}, a {@link ResourceNotFoundException}, or a
- * {@link HostOperationException}; on any failure the partial file is deleted.
+ * {@link HostOperationException}; on any failure the partial file is deleted. The bytes count
+ * against the guest's {@link TemporaryBytes} until the upload fails or the artifact is closed.
  */
 public final class ArtifactReply implements ReplyHandler {
 
@@ -33,14 +34,16 @@ public final class ArtifactReply implements ReplyHandler {
     private final Path temporaryDirectory;
     private final long maxBytes;
     private final Duration idleTimeout;
+    private final TemporaryBytes budget;
 
-    public ArtifactReply(
-            String guestId, String guestPath, Path temporaryDirectory, long maxBytes, Duration idleTimeout) {
+    public ArtifactReply(String guestId, String guestPath, Path temporaryDirectory, long maxBytes,
+            Duration idleTimeout, TemporaryBytes budget) {
         this.guestId = guestId;
         this.guestPath = guestPath;
         this.temporaryDirectory = temporaryDirectory;
         this.maxBytes = maxBytes;
         this.idleTimeout = idleTimeout;
+        this.budget = budget;
     }
 
     @Override
@@ -82,6 +85,10 @@ public final class ArtifactReply implements ReplyHandler {
         private final Path file;
         private final FileChannel channel;
         private long size;
+        /** Bytes reserved in the budget for the partial file; returned by {@link #discard()}. */
+        private long reserved;
+        /** Set when the upload was stopped because the guest's temporary bytes ran out. */
+        private boolean overBudget;
 
         Receiver(PendingAction action, Response response, Callback callback, Path file, FileChannel channel) {
             this.action = action;
@@ -93,10 +100,16 @@ public final class ArtifactReply implements ReplyHandler {
 
         @Override
         public boolean accept(ByteBuffer bytes) throws IOException {
-            size += bytes.remaining();
-            if (size > maxBytes) {
+            int length = bytes.remaining();
+            if (length > maxBytes - size) {
                 return false;
             }
+            if (!budget.tryReserve(length)) {
+                overBudget = true;
+                return false;
+            }
+            size += length;
+            reserved += length;
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
@@ -113,7 +126,12 @@ public final class ArtifactReply implements ReplyHandler {
             }
             Responses.ok(response, callback);
             LOG.debug("guest {}: action {} stored {} bytes of {}", guestId, action.id(), size, guestPath);
-            action.outcome().complete(new Artifact(guestPath, file, size));
+            long stored = reserved;
+            reserved = 0;
+            Artifact artifact = new Artifact(guestPath, file, size, () -> budget.release(stored));
+            if (!action.outcome().complete(artifact)) {
+                closeUnclaimed(artifact);
+            }
         }
 
         @Override
@@ -127,6 +145,18 @@ public final class ArtifactReply implements ReplyHandler {
                 action.outcome().completeExceptionally(new HostOperationException(
                         "writing artifact " + guestPath + " to " + temporaryDirectory + " failed: " + error,
                         true, error));
+                return;
+            }
+            if (overBudget) {
+                LOG.warn("guest {}: artifact {} for action {} would exceed the {} temporary bytes"
+                        + " allowed, upload stopped", guestId, guestPath, action.id(), budget.limit());
+                Responses.error(response, callback, 413, ErrorCode.INVALID_PAYLOAD,
+                        "the host's temporary storage for this guest is full");
+                action.outcome().completeExceptionally(new HostOperationException(
+                        "artifact " + guestPath + " would exceed the guest's limit of "
+                                + budget.limit() + " temporary bytes (" + budget.used()
+                                + " held by uploads and artifacts not yet closed); close artifacts"
+                                + " or raise the temporary bytes limit", false));
                 return;
             }
             LOG.warn("guest {}: artifact {} for action {} exceeds {} bytes, upload stopped",
@@ -148,7 +178,17 @@ public final class ArtifactReply implements ReplyHandler {
                     "upload of " + guestPath + " broke off after " + size + " bytes: " + failure, true, failure));
         }
 
+        private void closeUnclaimed(Artifact artifact) {
+            try {
+                artifact.close();
+            } catch (IOException e) {
+                LOG.warn("guest {}: cannot delete unclaimed artifact {}: {}", guestId, file, e.toString());
+            }
+        }
+
         private void discard() {
+            budget.release(reserved);
+            reserved = 0;
             try {
                 channel.close();
             } catch (IOException ignored) {

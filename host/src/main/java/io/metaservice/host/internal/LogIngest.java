@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -38,8 +39,11 @@ public final class LogIngest {
 
     /** Streams {@code request}'s body into the sink, then answers {@code 200}. */
     public void handle(Request request, Response response, Callback callback) {
-        // A task may be silent for a long time while its log request stays open.
-        request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(0);
+        // A task may be silent for a long time while its log request stays open. The
+        // connector's idle time-out returns once the body has ended, for the idle connection.
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        long idleTimeout = endPoint.getIdleTimeout();
+        endPoint.setIdleTimeout(0);
         ContentPump.start(request, new ContentPump.Receiver() {
             @Override
             public boolean accept(ByteBuffer chunk) throws IOException {
@@ -56,11 +60,13 @@ public final class LogIngest {
 
             @Override
             public void complete() {
+                endPoint.setIdleTimeout(idleTimeout);
                 Responses.ok(response, callback);
             }
 
             @Override
             public void stopped(IOException error) {
+                endPoint.setIdleTimeout(idleTimeout);
                 LOG.warn("guest {}: the task log can no longer be written: {}", guestId, String.valueOf(error));
                 Responses.error(response, callback, 500, ErrorCode.INTERNAL_ERROR,
                         "the host can no longer write the task log; ensure the task is completed");
