@@ -225,7 +225,13 @@ public final class HostShell implements AutoCloseable {
         stdout.fail(broken);
         stderr.fail(broken);
         stdin.fail(new IOException("shell " + actionId + " has ended"));
-        opened.completeExceptionally(broken);
+        // A shell that opened and ended before Jetty reported it open still goes to the caller,
+        // with its output and result; one that never opened fails the attempt.
+        if (session != null) {
+            opened.complete(null);
+        } else {
+            opened.completeExceptionally(broken);
+        }
         if (aborted.get()) {
             result.complete(ShellResult.ABORTED);
         } else if (exit != null && violation == null) {
