@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         name = "metaservice",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {RunCommand.class, GuestCommand.class},
+        subcommands = {RunCommand.class, GuestCommand.class, ImageCommand.class},
         description = {
             "Runs a command in a guest through the meta-data service that virtual machines use"
                     + " to talk to their host, or runs the guest agent inside a virtual machine.",
@@ -63,7 +63,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "Missing command: use 'run' or 'guest'.");
+                spec.commandLine(), "Missing command: use 'run', 'guest' or 'image'.");
     }
 
     private static int reportFailure(

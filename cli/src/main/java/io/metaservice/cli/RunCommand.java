@@ -14,6 +14,11 @@ import io.metaservice.cli.shell.RunShell;
 import io.metaservice.host.GuestServer;
 import io.metaservice.host.MetaService;
 import io.metaservice.host.MetaServiceConfig;
+import io.metaservice.vm.GuestImage;
+import io.metaservice.vm.ImageBuilder;
+import io.metaservice.vm.VirtualMachine;
+import io.metaservice.vm.VmException;
+import io.metaservice.vm.VmOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -95,8 +100,28 @@ public final class RunCommand implements Callable<Integer> {
     private boolean shell;
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "Stop the run and exit 1 after this many seconds (default: no limit).")
+            description = "Stop the run and exit 1 after this many seconds (default: no limit;"
+                    + " with --vm, the virtual machine's deadline of one hour).")
     private Long timeoutSeconds;
+
+    @Option(names = "--vm",
+            description = {"Run the task in a virtual machine: QEMU boots the guest image, whose"
+                    + " agent reaches the service through QEMU's user-mode network. Needs no root.",
+                "Artifact paths are paths in the guest; relative ones start from /work."})
+    private boolean vm;
+
+    @Option(names = "--image", paramLabel = "DIR",
+            description = "Guest image for --vm, from 'metaservice image build' (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private Path image = GuestImage.defaultFolder();
+
+    @Option(names = "--memory", paramLabel = "MiB",
+            description = "Memory of the virtual machine in MiB, for --vm (default: ${DEFAULT-VALUE}).")
+    private int memoryMiB = VmOptions.DEFAULT_MEMORY_MIB;
+
+    @Option(names = "--cpus", paramLabel = "N",
+            description = "Virtual CPUs of the virtual machine, for --vm (default: ${DEFAULT-VALUE}).")
+    private int cpus = VmOptions.DEFAULT_CPUS;
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*",
             description = "The task's command and its arguments, run by the guest agent.")
@@ -144,6 +169,11 @@ public final class RunCommand implements Callable<Integer> {
         resources.setService(service);
         report.watch(service);
 
+        if (vm) {
+            executeInVm(service, requests, resources, report, err);
+            return;
+        }
+
         GuestServer server;
         try {
             server = listen.isUnix()
@@ -177,6 +207,63 @@ public final class RunCommand implements Callable<Integer> {
         ArtifactCollector collector = new ArtifactCollector(
                 service, new ArtifactStore(artifactsDir), workdirNames(guest), err);
         report.artifacts(collector.collect(requests));
+    }
+
+    /**
+     * Runs the task in a virtual machine, which serves the guest API itself, with the shell of
+     * {@code --shell} when asked, and collects the artifacts from it. When the machine stops
+     * before the result, the report gets the end of its serial console and the whole console is
+     * kept in a file.
+     */
+    private void executeInVm(MetaService service, List<ArtifactRequest> requests,
+            RunResources resources, RunReport report, PrintStream err)
+            throws IOException, InterruptedException {
+        VirtualMachine machine;
+        try {
+            GuestImage guestImage = GuestImage.load(image);
+            VmOptions options = VmOptions.defaults().withMemoryMiB(memoryMiB).withCpus(cpus);
+            if (timeoutSeconds != null) {
+                options = options.withDeadline(Duration.ofSeconds(timeoutSeconds));
+            }
+            machine = VirtualMachine.start(guestImage, service, options);
+        } catch (VmException e) {
+            report.fail("cannot start the virtual machine: " + e.getMessage());
+            return;
+        }
+        resources.setVirtualMachine(machine);
+        RunShell runShell = shell ? RunShell.start(service, err) : null;
+        Boolean success;
+        try {
+            success = machine.await(service.result());
+        } catch (VmException e) {
+            report.fail(e.getMessage() + "\nmetaservice: the whole serial console is in "
+                    + saveConsole(machine));
+            return;
+        } catch (InterruptedException e) {
+            // The run's time-out struck: keep the console, which shows how far the guest got.
+            err.println("metaservice: the serial console of the virtual machine is in " + saveConsole(machine));
+            throw e;
+        }
+        if (runShell != null) {
+            runShell.awaitEnd();
+        }
+        report.result(success);
+        Optional<List<String>> workdir = Optional.empty();
+        try {
+            workdir = Optional.of(ListedFiles.names(ImageBuilder.GUEST_WORKDIR));
+        } catch (UnsafePathException e) {
+            // The guest's working folder is a constant; this does not happen.
+        }
+        ArtifactCollector collector = new ArtifactCollector(
+                service, new ArtifactStore(artifactsDir), workdir, err);
+        report.artifacts(collector.collect(requests));
+    }
+
+    /** Copies the serial console to a new temporary file and returns the file. */
+    private static Path saveConsole(VirtualMachine machine) throws IOException {
+        Path console = Files.createTempFile("metaservice-vm-console-", ".log");
+        machine.saveConsole(console);
+        return console;
     }
 
     /** Waits for the task result; returns null when the local agent exited before it came. */
@@ -231,6 +318,20 @@ public final class RunCommand implements Callable<Integer> {
         if (timeoutSeconds != null && timeoutSeconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid --timeout " + timeoutSeconds + ": expected a positive number of seconds");
+        }
+        if (vm && (noLocalGuest || listen != ListenAddress.DEFAULT)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--vm cannot be combined"
+                    + " with --listen or --no-local-guest: the virtual machine has its own socket");
+        }
+        if (!vm && (memoryMiB != VmOptions.DEFAULT_MEMORY_MIB || cpus != VmOptions.DEFAULT_CPUS
+                || !image.equals(GuestImage.defaultFolder()))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--image, --memory and --cpus need --vm");
+        }
+        try {
+            VmOptions.defaults().withMemoryMiB(memoryMiB).withCpus(cpus);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         if (listen.isUnix() && !noLocalGuest) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--listen " + listen

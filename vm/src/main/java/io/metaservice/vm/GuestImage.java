@@ -22,6 +22,19 @@ public record GuestImage(Path folder, Path kernel, Path initramfs, ImageManifest
     private static final long MAX_MANIFEST_BYTES = 1 << 20;
 
     /**
+     * Returns the folder that {@code metaservice image build} and {@code metaservice run --vm}
+     * use when given none: {@code $XDG_DATA_HOME/metaservice/image}, or
+     * {@code ~/.local/share/metaservice/image} when that variable is not set.
+     */
+    public static Path defaultFolder() {
+        String data = System.getenv("XDG_DATA_HOME");
+        Path base = data != null && !data.isEmpty()
+                ? Path.of(data)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("metaservice").resolve("image");
+    }
+
+    /**
      * Opens the image in {@code folder} and checks that its files exist.
      *
      * @throws VmException when the folder is not a guest image of this version

@@ -51,10 +51,11 @@ public final class ImageBuilder {
     public static final String GUEST_WORKDIR = "/work";
     /**
      * Options of the agent's JVM. C1 alone and the serial collector suit a small machine whose
-     * emulated CPU makes compiler and collector threads expensive.
+     * emulated CPU makes compiler and collector threads expensive. Log records take one line.
      */
     public static final List<String> AGENT_JVM_OPTIONS = List.of(
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Djava.io.tmpdir=/tmp");
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Djava.io.tmpdir=/tmp",
+            "-Djava.util.logging.SimpleFormatter.format=%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
 
     static final String KERNEL_ELF_FILE = "vmlinux";
     static final String KERNEL_BZIMAGE_FILE = "vmlinuz";

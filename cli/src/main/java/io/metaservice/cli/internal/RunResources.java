@@ -2,6 +2,7 @@ package io.metaservice.cli.internal;
 
 import io.metaservice.host.GuestServer;
 import io.metaservice.host.MetaService;
+import io.metaservice.vm.VirtualMachine;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -31,6 +32,8 @@ public final class RunResources {
     private GuestServer server;
     /** The local guest agent, or null when there is none. */
     private LocalGuest guest;
+    /** The virtual machine of a {@code --vm} run, or null when there is none. */
+    private VirtualMachine machine;
     private boolean closed;
 
     public synchronized void setRunFolder(Path runFolder) {
@@ -62,9 +65,17 @@ public final class RunResources {
         }
     }
 
+    /** Takes over the virtual machine; powers it off at once when {@link #close()} has already run. */
+    public synchronized void setVirtualMachine(VirtualMachine machine) {
+        this.machine = machine;
+        if (closed) {
+            machine.close();
+        }
+    }
+
     /**
-     * Stops the pollers, stops the local agent and its processes, stops the server and deletes
-     * the run folder. Later calls do nothing.
+     * Stops the pollers, stops the local agent or the virtual machine and their processes, stops
+     * the server and deletes the run folder. Later calls do nothing.
      */
     public synchronized void close() {
         if (closed) {
@@ -76,6 +87,9 @@ public final class RunResources {
         }
         if (guest != null) {
             guest.close();
+        }
+        if (machine != null) {
+            machine.close();
         }
         if (server != null) {
             stopServer();
