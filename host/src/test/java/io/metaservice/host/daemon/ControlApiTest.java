@@ -1,6 +1,7 @@
 package io.metaservice.host.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.metaservice.host.shell.HostShell;
@@ -270,6 +271,44 @@ class ControlApiTest {
             }
             assertThat(tar.getNextEntry()).isNull();
         }
+    }
+
+    @Test
+    void archiveWithVanishedFirstFileGets404() throws Exception {
+        TestGuest guest = fixture.guest("a", DaemonFixture.portRoute());
+        CompletableFuture<HttpResponse<String>> archive = fixture.sendAsync("GET",
+                "/v1/guests/" + guest.id() + "/archive?path=/out");
+
+        Action list = guest.pollForAction();
+        guest.replyListing(list.id(), "{\"files\":[\"/out/gone.txt\"],\"notFound\":false}");
+        Action get = guest.pollForAction();
+        guest.reply(get.id(), new byte[0], "X-Taskcluster-Worker-Error: file-not-found");
+        HttpResponse<String> response = archive.get(20, TimeUnit.SECONDS);
+
+        assertError(response, 404, "ResourceNotFound");
+        assertThat(DaemonFixture.json(response).get("message").asText()).contains("/out/gone.txt");
+    }
+
+    @Test
+    void archiveBrokenAfterFirstFileBreaksStream() throws Exception {
+        TestGuest guest = fixture.guest("a", DaemonFixture.portRoute());
+        CompletableFuture<HttpResponse<byte[]>> archive = fixture.http.sendAsync(
+                HttpRequest.newBuilder(fixture.control.resolve("/v1/guests/" + guest.id() + "/archive?path=/out")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        byte[] large = new byte[200_000];
+
+        Action list = guest.pollForAction();
+        guest.replyListing(list.id(), "{\"files\":[\"/out/first.bin\",\"/out/gone.txt\"],\"notFound\":false}");
+        Action first = guest.pollForAction();
+        guest.reply(first.id(), large);
+        Action second = guest.pollForAction();
+        guest.reply(second.id(), new byte[0], "X-Taskcluster-Worker-Error: file-not-found");
+
+        assertThat(first.path()).isEqualTo("/out/first.bin");
+        assertThat(second.path()).isEqualTo("/out/gone.txt");
+        assertThatThrownBy(() -> archive.get(20, TimeUnit.SECONDS))
+                .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                .hasCauseInstanceOf(java.io.IOException.class);
     }
 
     @Test

@@ -110,7 +110,14 @@ final class GuestOperations {
                 }
             }
             archive.close();
-        } catch (HostOperationException | IOException e) {
+        } catch (HostOperationException e) {
+            LOG.warn("guest {}: archive of {} broke off: {}", guest.id(), Responses.quote(folder), e.getMessage());
+            DaemonException failure = failure(guest, "fetch a file of the folder " + Responses.quote(folder), e);
+            // Before the first byte is sent the client can still get an error body; afterwards
+            // the client learns of the failure only from the broken stream.
+            ControlHandler.error(response, callback, failure.code(), failure.getMessage());
+            return;
+        } catch (IOException e) {
             LOG.warn("guest {}: archive of {} broke off: {}", guest.id(), Responses.quote(folder), e.getMessage());
             callback.failed(e);
             return;

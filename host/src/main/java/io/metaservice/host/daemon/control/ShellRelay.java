@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -111,25 +112,36 @@ public final class ShellRelay {
         }
     }
 
-    /** Writes stdin on the writer thread; the next client message is read only afterwards. */
+    /**
+     * Writes stdin on the writer thread; the next client message is read only afterwards. Input
+     * that arrives after the relay has stopped is dropped.
+     */
     private void writeStdin(ShellMessage message, Callback callback) {
         byte[] bytes = new byte[message.payload().remaining()];
         message.payload().get(bytes);
-        stdinWriter.execute(() -> {
-            try {
-                if (bytes.length == 0) {
-                    shell.stdin().close();
-                } else {
-                    shell.stdin().write(bytes);
-                    session.sendBinary(ShellCodec.ack(ShellStream.STDIN, bytes.length), Callback.NOOP);
-                }
-            } catch (IOException e) {
-                LOG.debug("guest {}: shell stdin write failed: {}", guestId, e.toString());
-            } finally {
-                callback.succeed();
-                session.demand();
+        try {
+            stdinWriter.execute(() -> write(bytes, callback));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("guest {}: dropped {} bytes of stdin that came after the shell ended", guestId, bytes.length);
+            callback.succeed();
+            session.demand();
+        }
+    }
+
+    private void write(byte[] bytes, Callback callback) {
+        try {
+            if (bytes.length == 0) {
+                shell.stdin().close();
+            } else {
+                shell.stdin().write(bytes);
+                session.sendBinary(ShellCodec.ack(ShellStream.STDIN, bytes.length), Callback.NOOP);
             }
-        });
+        } catch (IOException e) {
+            LOG.debug("guest {}: shell stdin write failed: {}", guestId, e.toString());
+        } finally {
+            callback.succeed();
+            session.demand();
+        }
     }
 
     private void control(ShellMessage message) {
