@@ -1,12 +1,14 @@
 package io.metaservice.host;
 
+import io.metaservice.host.internal.JsonErrorHandler;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.IOException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
@@ -28,6 +30,8 @@ public final class GuestServer implements AutoCloseable {
 
     /** Threads serving requests; blocking work is limited to disk and log-sink writes. */
     public static final int MAX_THREADS = 16;
+    /** Connections served at once; more wait in the accept queue. */
+    public static final int MAX_CONNECTIONS = 256;
     /** Idle time-out of a connection; longer than a poll, which sends nothing while it waits. */
     public static final long IDLE_TIMEOUT_MILLIS = 120_000;
 
@@ -109,6 +113,8 @@ public final class GuestServer implements AutoCloseable {
         threads.setName("metaservice-guest-api");
         Server server = new Server(threads);
         server.setHandler(handler);
+        server.setErrorHandler(new JsonErrorHandler());
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
         // Exec-shell replies upgrade to a websocket; the container must exist before start.
         ServerWebSocketContainer.ensure(server);
         server.setStopTimeout(2_000);

@@ -60,6 +60,8 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
     /** One permit per host operation attempt whose outcome is not complete yet. */
     private final Semaphore pendingActions;
     private final AtomicBoolean forwardedWarned = new AtomicBoolean();
+    /** Set by {@link #close()}; every request is then answered with 404. */
+    private volatile boolean released;
 
     public MetaService(MetaServiceConfig config) {
         this(Slugid.v4(), config);
@@ -90,6 +92,14 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
     /** Returns the number of task log bytes received so far. */
     public long logBytes() {
         return log.bytes();
+    }
+
+    /**
+     * Returns true once the log sink has thrown: the rest of the task log was refused with
+     * {@code 500 InternalError}, so the log is incomplete.
+     */
+    public boolean logWriteFailed() {
+        return log.writeFailed();
     }
 
     /** Returns the bytes held on disk by uploads in progress and artifacts not yet closed. */
@@ -152,17 +162,27 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         return broker.parkedPolls();
     }
 
-    /** Stops the pollers. Artifacts already returned stay valid until closed. */
+    /**
+     * Releases the service: stops the pollers, and every later request gets
+     * {@code 404 NoSuchEndPoint}. Artifacts already returned stay valid until closed.
+     */
     @Override
     public void close() {
+        released = true;
         stopPollers();
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        String path = request.getHttpURI().getPath();
+        // Match the decoded path, as the original service does: /engine/v1/%70ing is ping.
+        String path = request.getHttpURI().getDecodedPath();
         String method = request.getMethod();
         LOG.debug("guest {}: {} {}", guestId, method, path);
+        if (released) {
+            Responses.error(response, callback, 404, ErrorCode.NO_SUCH_END_POINT,
+                    "this guest's meta-data service has been released");
+            return true;
+        }
         switch (path == null ? "" : path) {
             case Protocol.EXECUTE_PATH -> {
                 if (requireMethod(request, response, callback, HttpMethod.GET)) {
@@ -255,8 +275,18 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
     }
 
     private void reply(Request request, Response response, Callback callback) {
-        Fields query = Request.extractQueryParameters(request);
-        String id = query.getValue(Protocol.REPLY_ID_PARAMETER);
+        String id;
+        try {
+            Fields query = Request.extractQueryParameters(request);
+            id = query.getValue(Protocol.REPLY_ID_PARAMETER);
+        } catch (IllegalArgumentException e) {
+            // A malformed query such as ?id=%zz names no action, so the id is unknown.
+            id = request.getHttpURI().getQuery();
+            LOG.debug("guest {}: reply with a malformed query {}", guestId, Responses.quote(id));
+            Responses.error(response, callback, 400, ErrorCode.UNKNOWN_ACTION_ID,
+                    "the reply query " + Responses.quote(id) + " is malformed, so it names no known action");
+            return;
+        }
         PendingAction action = id == null ? null : broker.takeForReply(id);
         if (action == null) {
             LOG.debug("guest {}: reply for unknown action id {}", guestId, Responses.quote(id));

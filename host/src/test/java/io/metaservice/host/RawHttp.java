@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
@@ -30,21 +29,28 @@ final class RawHttp implements AutoCloseable {
         out.flush();
     }
 
-    /** Reads until the server closes the connection or the read times out; returns the text. */
-    String readAll(int timeoutMillis) throws IOException {
-        socket.setSoTimeout(timeoutMillis);
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    /**
+     * Reads one response: the status line, the headers and a body of Content-Length bytes.
+     * Returns it as text.
+     */
+    String readResponse() throws IOException {
         InputStream in = socket.getInputStream();
-        byte[] chunk = new byte[8192];
-        try {
-            int n;
-            while ((n = in.read(chunk)) >= 0) {
-                buffer.write(chunk, 0, n);
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                return head.toString(StandardCharsets.ISO_8859_1);
             }
-        } catch (SocketTimeoutException e) {
-            // Return what arrived so far.
+            head.write(b);
         }
-        return buffer.toString(StandardCharsets.ISO_8859_1);
+        String headers = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : headers.split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring("content-length:".length()).trim());
+            }
+        }
+        return headers + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
     }
 
     /** Closes with a TCP reset instead of a normal close. */

@@ -60,8 +60,8 @@ final class ServiceFixture implements AutoCloseable {
                 })
                 .temporaryDirectory(temporaryDirectory)
                 .pollTimeout(Duration.ofMillis(500))
-                .deliveryTimeout(Duration.ofSeconds(2))
-                .replyStartTimeout(Duration.ofSeconds(2));
+                .deliveryTimeout(Duration.ofSeconds(10))
+                .replyStartTimeout(Duration.ofSeconds(10));
         tweak.accept(builder);
         service = new MetaService(builder.build());
         server = GuestServer.start(service, "127.0.0.1", 0);

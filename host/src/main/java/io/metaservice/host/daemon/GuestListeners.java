@@ -1,5 +1,6 @@
 package io.metaservice.host.daemon;
 
+import io.metaservice.host.internal.JsonErrorHandler;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -45,6 +46,7 @@ final class GuestListeners implements AutoCloseable {
         threads.setName("metaservice-guests");
         this.server = new Server(threads);
         server.setHandler(router);
+        server.setErrorHandler(new JsonErrorHandler());
         // Exec-shell replies upgrade to websockets; the container must exist before start.
         ServerWebSocketContainer.ensure(server);
         server.setStopTimeout(2_000);

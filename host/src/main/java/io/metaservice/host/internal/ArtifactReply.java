@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -74,8 +75,18 @@ public final class ArtifactReply implements ReplyHandler {
                     "cannot create a temporary file in " + temporaryDirectory + ": " + e, true, e));
             return;
         }
-        request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(idleTimeout.toMillis());
-        ContentPump.start(request, new Receiver(action, response, callback, file, channel));
+        // The reply's own idle limit applies while its body streams; the connection's returns after.
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        long connectionIdleTimeout = endPoint.getIdleTimeout();
+        endPoint.setIdleTimeout(idleTimeout.toMillis());
+        Callback restoring = Callback.from(() -> {
+            endPoint.setIdleTimeout(connectionIdleTimeout);
+            callback.succeeded();
+        }, failure -> {
+            endPoint.setIdleTimeout(connectionIdleTimeout);
+            callback.failed(failure);
+        });
+        ContentPump.start(request, new Receiver(action, response, restoring, file, channel));
     }
 
     private final class Receiver implements ContentPump.Receiver {

@@ -5,7 +5,6 @@ import io.metaservice.host.HostOperationException;
 import io.metaservice.host.ResourceNotFoundException;
 import io.metaservice.protocol.ErrorCode;
 import io.metaservice.protocol.Files;
-import io.metaservice.protocol.Json;
 import io.metaservice.protocol.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -87,14 +86,13 @@ public final class FolderListingReply implements ReplyHandler {
     private void parse(PendingAction action, Response response, Callback callback, byte[] body) {
         Files files;
         try {
-            files = Json.MAPPER.readValue(body, Files.class);
+            files = FilesDecoder.decode(body);
+        } catch (FilesDecoder.InvalidFilesException e) {
+            invalid(action, response, callback, "invalid Files payload: " + e.getMessage());
+            return;
         } catch (IOException e) {
             invalid(action, response, callback, "invalid JSON payload in the first " + body.length
                     + " bytes (the host reads at most " + bodyLimit + "): " + describe(e));
-            return;
-        }
-        if (files == null) {
-            invalid(action, response, callback, "the JSON payload is null; send a Files object");
             return;
         }
         Responses.ok(response, callback);

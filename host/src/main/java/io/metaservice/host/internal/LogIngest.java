@@ -26,6 +26,8 @@ public final class LogIngest {
     private final LogSink sink;
     private final ReentrantLock sinkLock = new ReentrantLock();
     private final AtomicLong bytes = new AtomicLong();
+    /** Set once the sink has thrown; later log requests are refused at once. */
+    private volatile boolean writeFailed;
 
     public LogIngest(String guestId, LogSink sink) {
         this.guestId = guestId;
@@ -37,8 +39,18 @@ public final class LogIngest {
         return bytes.get();
     }
 
+    /** Returns true once the sink has failed, so that part of the task log is lost. */
+    public boolean writeFailed() {
+        return writeFailed;
+    }
+
     /** Streams {@code request}'s body into the sink, then answers {@code 200}. */
     public void handle(Request request, Response response, Callback callback) {
+        if (writeFailed) {
+            Responses.error(response, callback, 500, ErrorCode.INTERNAL_ERROR,
+                    "the host can no longer write the task log; ensure the task is completed");
+            return;
+        }
         // A task may be silent for a long time while its log request stays open. The
         // connector's idle time-out returns once the body has ended, for the idle connection.
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
@@ -66,6 +78,7 @@ public final class LogIngest {
 
             @Override
             public void stopped(IOException error) {
+                writeFailed = true;
                 endPoint.setIdleTimeout(idleTimeout);
                 LOG.warn("guest {}: the task log can no longer be written: {}", guestId, String.valueOf(error));
                 Responses.error(response, callback, 500, ErrorCode.INTERNAL_ERROR,
