@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,8 +24,12 @@ class VmCommandTest {
 
     /** Environment variable naming a Debian kernel package; {@code .ci/run} sets it. */
     private static final String KERNEL_PACKAGE_VARIABLE = "METASERVICE_KERNEL_PACKAGE";
-    /** An image build takes about 45 s, and a run about 15 s, on a loaded 2-core host. */
+    /** An image build takes about a minute, and a run about 15 s, on a loaded 2-core host. */
     private static final Duration VM_COMMAND = Duration.ofMinutes(6);
+
+    /** Folder of the image that the VM tests share. */
+    @TempDir
+    static Path sharedFolder;
 
     @TempDir
     Path workdir;
@@ -73,17 +79,9 @@ class VmCommandTest {
 
     @Test
     void runInVmReturnsLogAndArtifact() throws Exception {
-        String kernelPackage = System.getenv(KERNEL_PACKAGE_VARIABLE);
-        assumeTrue(kernelPackage != null && Files.isRegularFile(Path.of(kernelPackage)),
-                KERNEL_PACKAGE_VARIABLE + " does not name a Debian kernel package");
-        assumeTrue(HostTools.find(HostTools.QEMU).isPresent(), "qemu-system-x86_64 is not installed");
-        assumeTrue(HostTools.find(HostTools.SOCAT).isPresent(), "socat is not installed");
-        assumeTrue(Files.isExecutable(HostTools.BUSYBOX), "busybox-static is not installed");
-        Path image = workdir.resolve("image");
+        Path image = builtImage();
         Path artifacts = workdir.resolve("artifacts");
 
-        int built = runToEnd("image", "build", "--out", image.toString(), "--kernel-package", kernelPackage);
-        assertThat(built).isEqualTo(0);
         CliProcess run = CliProcess.start(workdir, "run", "--vm", "--image", image.toString(),
                 "--artifacts-dir", artifacts.toString(), "--artifact", "out.txt", "--timeout", "300",
                 "--", "sh", "-c", "echo \"guest $(uname -r)\"; echo artifact > out.txt");
@@ -98,13 +96,46 @@ class VmCommandTest {
         }
     }
 
-    private int runToEnd(String... args) throws Exception {
-        try (CliProcess cli = CliProcess.start(workdir, args)) {
-            int status = cli.awaitExit(VM_COMMAND);
-            if (status != 0) {
-                System.err.println(cli.stderr().text());
-            }
-            return status;
+    @Test
+    void interruptPowersOffVm() throws Exception {
+        Path image = builtImage();
+        CliProcess run = CliProcess.start(workdir, "run", "--vm", "--image", image.toString(), "--", "sleep", "600");
+        try (run) {
+            Matcher started = run.stderr().awaitMatch(Pattern.compile("started QEMU, process (\\d+)"), VM_COMMAND);
+            ProcessHandle qemu = ProcessHandle.of(Long.parseLong(started.group(1))).orElseThrow();
+            List<ProcessHandle> qemuChildren = qemu.descendants().toList();
+
+            // SIGINT is what Ctrl-C sends.
+            new ProcessBuilder("sh", "-c", "kill -INT " + run.pid()).start().waitFor();
+            int exitCode = run.awaitExit(TestLimits.COMMAND);
+
+            assertThat(exitCode).as("exit code after SIGINT").isNotZero();
+            assertThat(qemu.isAlive()).as("QEMU alive after SIGINT").isFalse();
+            assertThat(qemuChildren.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid))
+                    .as("processes started by QEMU, alive after SIGINT").isEmpty();
         }
+    }
+
+    /**
+     * Returns an image built once for this class with {@code metaservice image build}, or skips
+     * the calling test when QEMU, socat, busybox or the kernel package is missing.
+     */
+    private static synchronized Path builtImage() throws Exception {
+        String kernelPackage = System.getenv(KERNEL_PACKAGE_VARIABLE);
+        assumeTrue(kernelPackage != null && Files.isRegularFile(Path.of(kernelPackage)),
+                KERNEL_PACKAGE_VARIABLE + " does not name a Debian kernel package");
+        assumeTrue(HostTools.find(HostTools.QEMU).isPresent(), "qemu-system-x86_64 is not installed");
+        assumeTrue(HostTools.find(HostTools.SOCAT).isPresent(), "socat is not installed");
+        assumeTrue(Files.isExecutable(HostTools.BUSYBOX), "busybox-static is not installed");
+        Path image = sharedFolder.resolve("image");
+        if (Files.isRegularFile(image.resolve("manifest.json"))) {
+            return image;
+        }
+        try (CliProcess build = CliProcess.start(sharedFolder, "image", "build", "--out", image.toString(),
+                "--kernel-package", kernelPackage)) {
+            int status = build.awaitExit(VM_COMMAND);
+            assertThat(status).as("image build, stderr:\n%s", build.stderr().text()).isZero();
+        }
+        return image;
     }
 }

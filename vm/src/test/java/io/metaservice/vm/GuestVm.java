@@ -43,8 +43,6 @@ final class GuestVm implements AutoCloseable {
                     }
                 })
                 .temporaryDirectory(Files.createDirectories(temporary.resolve("incoming")))
-                // An agent without shells never starts its exec-shell reply; fail that fast.
-                .replyStartTimeout(Duration.ofSeconds(15))
                 .build());
         this.vm = VirtualMachine.start(image, service, options);
         this.qemu = ProcessHandle.of(vm.pid()).orElseThrow();
