@@ -2,6 +2,14 @@ package io.metaservice.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import io.metaservice.cli.daemon.CpCommand;
+import io.metaservice.cli.daemon.GuestsCommand;
+import io.metaservice.cli.daemon.KillCommand;
+import io.metaservice.cli.daemon.LogsCommand;
+import io.metaservice.cli.daemon.ReleaseCommand;
+import io.metaservice.cli.daemon.ServeCommand;
+import io.metaservice.cli.daemon.ShellCommand;
+import io.metaservice.cli.daemon.WaitCommand;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -17,7 +25,9 @@ import picocli.CommandLine.ScopeType;
         name = "metaservice",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {RunCommand.class, GuestCommand.class, ImageCommand.class},
+        subcommands = {RunCommand.class, GuestCommand.class, ImageCommand.class, ServeCommand.class,
+            GuestsCommand.class, LogsCommand.class, WaitCommand.class, CpCommand.class, ShellCommand.class,
+            KillCommand.class, ReleaseCommand.class},
         description = {
             "Runs a command in a guest through the meta-data service that virtual machines use"
                     + " to talk to their host, or runs the guest agent inside a virtual machine.",
@@ -63,7 +73,8 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "Missing command: use 'run', 'guest' or 'image'.");
+                spec.commandLine(), "Missing command: use 'run', 'guest', 'image', 'serve' or a command"
+                        + " of a running daemon; 'metaservice --help' lists them all.");
     }
 
     private static int reportFailure(
