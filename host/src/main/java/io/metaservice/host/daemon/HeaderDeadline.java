@@ -55,6 +55,15 @@ final class HeaderDeadline implements AutoCloseable {
     }
 
     private void scan() {
+        // A periodic task that throws is never run again, so nothing may escape from here.
+        try {
+            closeOverdue();
+        } catch (RuntimeException e) {
+            LOG.warn("checking the request header deadline failed; checking again next period", e);
+        }
+    }
+
+    private void closeOverdue() {
         long now = NanoTime.now();
         for (Connector connector : server.getConnectors()) {
             for (EndPoint endPoint : connector.getConnectedEndPoints()) {
