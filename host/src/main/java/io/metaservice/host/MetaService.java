@@ -74,7 +74,7 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
         this.execute = new Execute(config.env(), config.command());
         this.broker = new ActionBroker(guestId, config.pollTimeout(), config.deliveryTimeout(),
                 config.replyStartTimeout(), config.maxParkedPolls());
-        this.log = new LogIngest(guestId, config.logSink());
+        this.log = new LogIngest(guestId, config.logSink(), config.maxLogRequests());
         this.result = new ResultLatch(guestId, config.resultListener());
         this.temporaryBytes = new TemporaryBytes(config.maxTemporaryBytes());
         this.pendingActions = new Semaphore(config.maxPendingActions());

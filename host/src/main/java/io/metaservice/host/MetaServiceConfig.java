@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param maxPendingActions host operations that may be in progress at once; a further one fails
  * @param maxTemporaryBytes bytes that uploads in progress and artifacts not yet closed may hold
  *     on disk together; an upload that would exceed it is stopped and removed
+ * @param maxLogRequests log requests that may stream at once; a further one gets {@code 429}
  */
 public record MetaServiceConfig(
         List<String> command,
@@ -44,7 +45,8 @@ public record MetaServiceConfig(
         ShellTimeouts shellTimeouts,
         int maxParkedPolls,
         int maxPendingActions,
-        long maxTemporaryBytes) {
+        long maxTemporaryBytes,
+        int maxLogRequests) {
 
     /** Default largest artifact: 64 GiB. */
     public static final long DEFAULT_MAX_ARTIFACT_BYTES = 64L << 30;
@@ -55,6 +57,11 @@ public record MetaServiceConfig(
      * thread. The multi-guest daemon sets a much lower maximum per guest.
      */
     public static final int DEFAULT_MAX_PARKED_POLLS = 256;
+    /**
+     * Default maximum of log requests streaming at once. Each one may hold a server thread while
+     * the log sink blocks, so the maximum keeps a guest from taking every thread.
+     */
+    public static final int DEFAULT_MAX_LOG_REQUESTS = 4;
     /** Default maximum of host operations in progress at once. */
     public static final int DEFAULT_MAX_PENDING_ACTIONS = 16;
     /** Default maximum of temporary bytes: one artifact of the default maximum size. */
@@ -77,6 +84,9 @@ public record MetaServiceConfig(
         if (listFolderBodyLimit <= 0) {
             throw new IllegalArgumentException(
                     "listFolderBodyLimit must be > 0, got " + listFolderBodyLimit);
+        }
+        if (maxLogRequests <= 0) {
+            throw new IllegalArgumentException("maxLogRequests must be > 0, got " + maxLogRequests);
         }
         if (maxParkedPolls <= 0) {
             throw new IllegalArgumentException("maxParkedPolls must be > 0, got " + maxParkedPolls);
@@ -119,6 +129,7 @@ public record MetaServiceConfig(
         private int maxParkedPolls = DEFAULT_MAX_PARKED_POLLS;
         private int maxPendingActions = DEFAULT_MAX_PENDING_ACTIONS;
         private long maxTemporaryBytes = DEFAULT_MAX_TEMPORARY_BYTES;
+        private int maxLogRequests = DEFAULT_MAX_LOG_REQUESTS;
 
         private Builder() {
         }
@@ -198,12 +209,17 @@ public record MetaServiceConfig(
             return this;
         }
 
+        public Builder maxLogRequests(int maxLogRequests) {
+            this.maxLogRequests = maxLogRequests;
+            return this;
+        }
+
         public MetaServiceConfig build() {
             Objects.requireNonNull(command, "command");
             return new MetaServiceConfig(command, env, logSink, resultListener,
                     temporaryDirectory, pollTimeout, deliveryTimeout, replyStartTimeout,
                     replyIdleTimeout, maxArtifactBytes, listFolderBodyLimit, shellTimeouts,
-                    maxParkedPolls, maxPendingActions, maxTemporaryBytes);
+                    maxParkedPolls, maxPendingActions, maxTemporaryBytes, maxLogRequests);
         }
     }
 }

@@ -209,6 +209,37 @@ class EndPointConformanceTest {
     }
 
     @Test
+    void logRequestsBeyondMaximumGet429(@TempDir Path other) throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (ServiceFixture blocking = new ServiceFixture(other, builder -> builder.maxLogRequests(1).logSink(bytes -> {
+            entered.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            bytes.position(bytes.limit());
+        }));
+                RawHttp stream = new RawHttp(blocking.server.baseUri())) {
+            stream.write("POST /engine/v1/log HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab");
+            assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
+
+            HttpResponse<String> second = blocking.send(HttpRequest.newBuilder(blocking.uri("/engine/v1/log"))
+                    .POST(HttpRequest.BodyPublishers.ofString("c")));
+            HttpResponse<String> ping = blocking.send("GET", "/engine/v1/ping");
+            release.countDown();
+
+            assertThat(second.statusCode()).isEqualTo(429);
+            assertThat(Json.MAPPER.readTree(second.body()).get("code").asText()).isEqualTo("TooManyRequests");
+            assertThat(ping.statusCode()).isEqualTo(200);
+            assertThat(stream.readResponse()).startsWith("HTTP/1.1 200");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void emptyLogBodyIsAccepted() throws Exception {
         HttpResponse<String> response = fixture.send(HttpRequest.newBuilder(fixture.uri("/engine/v1/log"))
                 .POST(HttpRequest.BodyPublishers.noBody()));

@@ -4,6 +4,7 @@ import io.metaservice.host.LogSink;
 import io.metaservice.protocol.ErrorCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.io.EndPoint;
@@ -29,9 +30,15 @@ public final class LogIngest {
     /** Set once the sink has thrown; later log requests are refused at once. */
     private volatile boolean writeFailed;
 
-    public LogIngest(String guestId, LogSink sink) {
+    /** One permit per log request that is streaming. */
+    private final Semaphore streams;
+    private final int maxStreams;
+
+    public LogIngest(String guestId, LogSink sink, int maxStreams) {
         this.guestId = guestId;
         this.sink = sink;
+        this.maxStreams = maxStreams;
+        this.streams = new Semaphore(maxStreams);
     }
 
     /** Returns the number of log bytes written to the sink so far. */
@@ -51,6 +58,24 @@ public final class LogIngest {
                     "the host can no longer write the task log; ensure the task is completed");
             return;
         }
+        if (!streams.tryAcquire()) {
+            LOG.info("guest {}: rejected a log request: {} are streaming already, the maximum", guestId, maxStreams);
+            Responses.error(response, callback, 429, ErrorCode.TOO_MANY_REQUESTS,
+                    maxStreams + " log requests are streaming already, the maximum;"
+                            + " send more output through one of them");
+            return;
+        }
+        Callback released = Callback.from(() -> {
+            streams.release();
+            callback.succeeded();
+        }, failure -> {
+            streams.release();
+            callback.failed(failure);
+        });
+        stream(request, response, released);
+    }
+
+    private void stream(Request request, Response response, Callback callback) {
         // A task may be silent for a long time while its log request stays open. The
         // connector's idle time-out returns once the body has ended, for the idle connection.
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
