@@ -11,7 +11,7 @@ import java.nio.file.Path;
  *
  * @param folder the image folder
  * @param kernel the kernel file that QEMU boots
- * @param initramfs the compressed cpio archive that becomes the guest's root file system
+ * @param initramfs the cpio archive that becomes the guest's root file system
  * @param manifest what the image was built from
  */
 public record GuestImage(Path folder, Path kernel, Path initramfs, ImageManifest manifest) {

@@ -21,7 +21,7 @@ import java.util.List;
  * @param agentClassDataSharing whether the image has a class-data sharing archive of the agent
  * @param busyboxVersion the first line of {@code busybox --help}
  * @param initramfsFile the initramfs's file name in the image folder
- * @param initramfsBytes the initramfs's compressed size
+ * @param initramfsBytes the initramfs's size
  * @param guestAddress the guest's address and prefix length
  * @param gateway the address of QEMU's virtual gateway
  * @param builtAt when the image was built, in ISO-8601 form

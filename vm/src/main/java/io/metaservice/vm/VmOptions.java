@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * Settings of one virtual machine.
  *
- * @param memoryMiB guest memory in MiB; it must hold the unpacked initramfs, about 110 MiB, as well
- *     as the agent and the task
+ * @param memoryMiB guest memory in MiB; during boot it contains the initramfs twice, as loaded and
+ *     as unpacked, about 230 MiB, and then the agent and the task
  * @param cpus virtual CPUs
  * @param deadline time after which the machine is killed, however far the run has got
  * @param accelerator the accelerator to use, or null to detect one
@@ -23,7 +23,7 @@ public record VmOptions(int memoryMiB, int cpus, Duration deadline, Accelerator 
      */
     public static final int DEFAULT_CPUS = 1;
     public static final Duration DEFAULT_DEADLINE = Duration.ofHours(1);
-    static final int MIN_MEMORY_MIB = 256;
+    static final int MIN_MEMORY_MIB = 512;
     static final int MAX_MEMORY_MIB = 1 << 20;
     static final int MAX_CPUS = 64;
 

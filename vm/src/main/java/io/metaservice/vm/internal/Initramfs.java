@@ -20,8 +20,8 @@ import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
 import org.apache.commons.compress.archivers.cpio.CpioConstants;
 
 /**
- * The file tree of a guest's initramfs, written as a gzip-compressed cpio archive in the "new
- * ASCII" format that the kernel unpacks into its root file system.
+ * The file tree of a guest's initramfs, written as a cpio archive in the "new ASCII" format that
+ * the kernel unpacks into its root file system, uncompressed or compressed with gzip.
  *
  * <p>Entries are written sorted by path, parents first, all owned by root. A file keeps the
  * modification time of its source, because class-data sharing archives check the time and size
@@ -122,13 +122,25 @@ public final class Initramfs {
     /** Writes the archive, compressed with gzip at {@code level} (0 to 9), to {@code target}. */
     public void write(Path target, int level) throws IOException {
         try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16);
-                GZIPOutputStream gzip = new LeveledGzipOutputStream(file, level);
-                CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(gzip, CpioConstants.FORMAT_NEW)) {
-            for (Map.Entry<String, Node> entry : nodes.entrySet()) {
-                writeEntry(cpio, entry.getKey(), entry.getValue());
-            }
-            cpio.finish();
+                GZIPOutputStream gzip = new LeveledGzipOutputStream(file, level)) {
+            writeArchive(gzip);
         }
+    }
+
+    /** Writes the archive without compression to {@code target}. */
+    public void writeUncompressed(Path target) throws IOException {
+        try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+            writeArchive(file);
+        }
+    }
+
+    private void writeArchive(OutputStream out) throws IOException {
+        CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW);
+        for (Map.Entry<String, Node> entry : nodes.entrySet()) {
+            writeEntry(cpio, entry.getKey(), entry.getValue());
+        }
+        cpio.finish();
+        cpio.flush();
     }
 
     private void writeEntry(CpioArchiveOutputStream cpio, String name, Node node) throws IOException {

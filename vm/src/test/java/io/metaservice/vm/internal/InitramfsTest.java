@@ -63,6 +63,25 @@ class InitramfsTest {
     }
 
     @Test
+    void uncompressedArchiveReadsBack() throws IOException {
+        Initramfs initramfs = new Initramfs(1_700_000_000L);
+        initramfs.addText("/init", "#!/bin/busybox sh\n", 0755);
+        Path archive = temporary.resolve("initramfs.cpio");
+
+        initramfs.writeUncompressed(archive);
+        List<String> names = new ArrayList<>();
+        try (InputStream file = Files.newInputStream(archive);
+                CpioArchiveInputStream cpio = new CpioArchiveInputStream(file)) {
+            CpioArchiveEntry entry;
+            while ((entry = cpio.getNextEntry()) != null) {
+                names.add(entry.getName() + " " + Integer.toOctalString((int) entry.getMode()));
+            }
+        }
+
+        assertThat(names).containsExactly("init 100755");
+    }
+
+    @Test
     void pathLeavingRootRejected() {
         Initramfs initramfs = new Initramfs(0);
 
