@@ -58,6 +58,9 @@ public final class QemuCommand {
         return command;
     }
 
+    // TODO: QEMU starts one socat process per guest connection and sets no limit, so a hostile
+    //  guest that opens many connections starts as many host processes. Bound them, for example
+    //  with a forward command that refuses a connection past a number of live relays.
     private static String networkBackend(Path socat, RunFiles files) {
         // QEMU splits the program with GLib's shell rules, without a shell: quote, don't redirect.
         String forward = shellQuote(socat.toString()) + " -lf " + shellQuote(files.forwardLog().toString())
