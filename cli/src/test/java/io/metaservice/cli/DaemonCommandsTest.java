@@ -243,7 +243,8 @@ class DaemonCommandsTest {
         help.assertExitCode(0);
         for (String option : List.of("--state-dir", "--control", "--token-file", "--guest-listen",
                 "--guest-address", "--guest-port", "--released-retention", "--max-guests", "--max-connections",
-                "--max-parked-polls", "--max-pending-actions", "--max-shells", "--max-request-header-bytes",
+                "--max-parked-polls", "--max-pending-actions", "--max-shells", "--max-log-requests",
+                "--max-request-header-bytes",
                 "--header-timeout", "--idle-timeout", "--min-reply-rate", "--reply-rate-grace",
                 "--reply-idle-timeout", "--list-folder-body-limit", "--max-artifact-bytes",
                 "--max-temporary-bytes", "--max-log-bytes", "--max-shell-message-bytes")) {

@@ -118,6 +118,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + GuestLimits.DEFAULT_MAX_SHELLS + ").")
     private Integer maxShells;
 
+    @Option(names = "--max-log-requests", paramLabel = "N",
+            description = "Log requests per guest that may stream at once; a further one gets 429"
+                    + " (default: " + MetaServiceConfig.DEFAULT_MAX_LOG_REQUESTS + ").")
+    private Integer maxLogRequests;
+
     @Option(names = "--max-request-header-bytes", paramLabel = "SIZE", converter = Conversions.Size.class,
             description = "Size of a guest request's line and headers; larger ones get 431"
                     + " (default: 8KiB).")
@@ -251,6 +256,9 @@ public final class ServeCommand implements Callable<Integer> {
             }
             if (maxShells != null) {
                 limits.maxShells(maxShells);
+            }
+            if (maxLogRequests != null) {
+                limits.maxLogRequests(maxLogRequests);
             }
             if (maxRequestHeaderBytes != null) {
                 limits.maxRequestHeaderBytes(Math.toIntExact(maxRequestHeaderBytes));

@@ -315,6 +315,7 @@ public final class Daemon implements AutoCloseable {
                 .maxParkedPolls(limits.maxParkedPolls())
                 .maxPendingActions(limits.maxPendingActions())
                 .maxTemporaryBytes(limits.maxTemporaryBytes())
+                .maxLogRequests(limits.maxLogRequests())
                 .build();
         MetaService service = new MetaService(id, serviceConfig);
         // The log of a guest ends, for its followers, with its result.

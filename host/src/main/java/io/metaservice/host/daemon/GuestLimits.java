@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param maxParkedPolls polls of one guest that may wait at once; a further one gets {@code 429}
  * @param maxPendingActions host operations on one guest that may run at once
  * @param maxShells shells of one guest open through the control API at once
+ * @param maxLogRequests log requests of one guest that may stream at once; a further one gets
+ *     {@code 429}
  * @param maxRequestHeaderBytes size of a request's line and headers; larger ones get {@code 431}
  * @param headerReadTimeout time from a request's first byte to the end of its headers
  * @param idleTimeout time a guest connection may send and receive nothing
@@ -37,6 +39,7 @@ public record GuestLimits(
         int maxParkedPolls,
         int maxPendingActions,
         int maxShells,
+        int maxLogRequests,
         int maxRequestHeaderBytes,
         Duration headerReadTimeout,
         Duration idleTimeout,
@@ -78,6 +81,7 @@ public record GuestLimits(
         requirePositive(maxParkedPolls, "maxParkedPolls");
         requirePositive(maxPendingActions, "maxPendingActions");
         requirePositive(maxShells, "maxShells");
+        requirePositive(maxLogRequests, "maxLogRequests");
         requirePositive(maxRequestHeaderBytes, "maxRequestHeaderBytes");
         requirePositive(headerReadTimeout, "headerReadTimeout");
         requirePositive(idleTimeout, "idleTimeout");
@@ -135,6 +139,7 @@ public record GuestLimits(
         private int maxParkedPolls = DEFAULT_MAX_PARKED_POLLS;
         private int maxPendingActions = MetaServiceConfig.DEFAULT_MAX_PENDING_ACTIONS;
         private int maxShells = DEFAULT_MAX_SHELLS;
+        private int maxLogRequests = MetaServiceConfig.DEFAULT_MAX_LOG_REQUESTS;
         private int maxRequestHeaderBytes = DEFAULT_MAX_REQUEST_HEADER_BYTES;
         private Duration headerReadTimeout = DEFAULT_HEADER_READ_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
@@ -159,6 +164,7 @@ public record GuestLimits(
             maxParkedPolls = limits.maxParkedPolls;
             maxPendingActions = limits.maxPendingActions;
             maxShells = limits.maxShells;
+            maxLogRequests = limits.maxLogRequests;
             maxRequestHeaderBytes = limits.maxRequestHeaderBytes;
             headerReadTimeout = limits.headerReadTimeout;
             idleTimeout = limits.idleTimeout;
@@ -193,6 +199,11 @@ public record GuestLimits(
 
         public Builder maxShells(int value) {
             maxShells = value;
+            return this;
+        }
+
+        public Builder maxLogRequests(int value) {
+            maxLogRequests = value;
             return this;
         }
 
@@ -273,7 +284,7 @@ public record GuestLimits(
 
         public GuestLimits build() {
             return new GuestLimits(maxConnections, maxParkedPolls, maxPendingActions, maxShells,
-                    maxRequestHeaderBytes, headerReadTimeout, idleTimeout, minReplyBytesPerSecond,
+                    maxLogRequests, maxRequestHeaderBytes, headerReadTimeout, idleTimeout, minReplyBytesPerSecond,
                     replyRateGracePeriod, replyIdleTimeout, listFolderBodyLimit, maxArtifactBytes,
                     maxTemporaryBytes, maxLogBytes, maxShellMessageBytes, pollTimeout,
                     deliveryTimeout, replyStartTimeout, shellTimeouts);

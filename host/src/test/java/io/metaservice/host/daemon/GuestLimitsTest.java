@@ -132,6 +132,33 @@ class GuestLimitsTest {
     }
 
     @Test
+    void logRequestCapGets429() throws Exception {
+        start(limits -> limits.maxLogRequests(2));
+        TestGuest guest = fixture.guest("a", DaemonFixture.portRoute());
+        List<GuestConnection> streams = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            GuestConnection stream = guest.connect();
+            stream.write("POST /engine/v1/log HTTP/1.1\r\nHost: guest\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "6\r\nline " + i + "\r\n");
+            streams.add(stream);
+        }
+        Guest daemonGuest = fixture.daemon.guest(guest.id());
+        DaemonFixture.await("both log streams started", () -> daemonGuest.log().size() == 12);
+
+        GuestConnection.Reply third = guest.log("third\n");
+        for (GuestConnection stream : streams) {
+            stream.write("0\r\n\r\n");
+            assertThat(stream.readReply(DaemonFixture.WAIT).status()).isEqualTo(200);
+            stream.close();
+        }
+        GuestConnection.Reply fourth = guest.log("fourth\n");
+
+        assertThat(third.status()).isEqualTo(429);
+        assertThat(Json.MAPPER.readTree(third.body()).get("code").asText()).isEqualTo("TooManyRequests");
+        assertThat(fourth.status()).isEqualTo(200);
+    }
+
+    @Test
     void oversizedHeadersGet431() throws Exception {
         start(limits -> limits.maxRequestHeaderBytes(1024));
         TestGuest guest = fixture.guest("a", DaemonFixture.portRoute());

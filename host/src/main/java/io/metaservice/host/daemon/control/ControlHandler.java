@@ -252,6 +252,7 @@ final class ControlHandler extends Handler.Abstract {
         figures.put("maxParkedPolls", (long) limits.maxParkedPolls());
         figures.put("maxPendingActions", (long) limits.maxPendingActions());
         figures.put("maxShells", (long) limits.maxShells());
+        figures.put("maxLogRequests", (long) limits.maxLogRequests());
         figures.put("maxRequestHeaderBytes", (long) limits.maxRequestHeaderBytes());
         figures.put("headerReadTimeoutMillis", limits.headerReadTimeout().toMillis());
         figures.put("idleTimeoutMillis", limits.idleTimeout().toMillis());
