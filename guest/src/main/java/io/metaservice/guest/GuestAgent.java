@@ -3,6 +3,7 @@ package io.metaservice.guest;
 import io.metaservice.guest.internal.ActionHandler;
 import io.metaservice.guest.internal.GuestClient;
 import io.metaservice.guest.internal.HostResponse;
+import io.metaservice.guest.internal.InvalidTaskException;
 import io.metaservice.guest.internal.LogUpload;
 import io.metaservice.guest.internal.PollLoop;
 import io.metaservice.guest.internal.TaskControl;
@@ -40,6 +41,12 @@ public final class GuestAgent implements AutoCloseable {
     static final Duration EXECUTE_RETRY_MIN = Duration.ofMillis(100);
     /** Maximum pause between attempts of {@code GET /engine/v1/execute}. */
     static final Duration EXECUTE_RETRY_MAX = Duration.ofSeconds(2);
+    /**
+     * Attempts, the first included, of {@code GET /engine/v1/execute} that return an invalid
+     * task before the agent reports the task as failed. Failed requests are retried without a
+     * limit, because the host may not be up yet.
+     */
+    static final int INVALID_TASK_ATTEMPTS = 3;
     /** Attempts, the first included, to report the task's result. */
     static final int RESULT_ATTEMPTS = 5;
     static final Duration RESULT_RETRY_PAUSE = Duration.ofSeconds(1);
@@ -83,7 +90,22 @@ public final class GuestAgent implements AutoCloseable {
             throw new IllegalStateException("the agent is closed");
         }
         if (pollingStarted.compareAndSet(false, true)) {
+            warnUnlessUtf8FileNames();
             pollLoop.start();
+        }
+    }
+
+    /**
+     * Warns when the JVM decodes file names with another charset than UTF-8, as it does under
+     * the C or POSIX locale. Such a JVM turns each non-ASCII byte of a name into '?', so those
+     * files are listed under names that cannot be fetched.
+     */
+    static void warnUnlessUtf8FileNames() {
+        String charset = System.getProperty("sun.jnu.encoding", "");
+        if (!charset.equalsIgnoreCase("UTF-8")) {
+            LOG.log(System.Logger.Level.WARNING, "File names are decoded as {0}, not UTF-8, so files"
+                    + " with non-ASCII names cannot be listed or fetched; start the agent under a"
+                    + " UTF-8 locale, such as with LC_ALL=C.UTF-8 in its environment", charset);
         }
     }
 
@@ -99,7 +121,13 @@ public final class GuestAgent implements AutoCloseable {
         startPolling();
         LogUpload log = null;
         try {
-            Execute execute = fetchExecute();
+            Execute execute;
+            try {
+                execute = fetchExecute();
+            } catch (InvalidTaskException e) {
+                reportInvalidTask(e);
+                return 1;
+            }
             if (execute == null) {
                 return 1;
             }
@@ -187,12 +215,26 @@ public final class GuestAgent implements AutoCloseable {
         return fetched != null ? fetched.env() : client.fetchExecute().env();
     }
 
-    /** Fetches the task, retrying until it succeeds. Returns null if the agent was closed. */
-    private Execute fetchExecute() throws InterruptedException {
+    /**
+     * Fetches the task, retrying until it succeeds. Returns null if the agent was closed.
+     *
+     * @throws InvalidTaskException when {@link #INVALID_TASK_ATTEMPTS} attempts returned an
+     *     invalid task
+     */
+    private Execute fetchExecute() throws InterruptedException, InvalidTaskException {
         long pauseMillis = EXECUTE_RETRY_MIN.toMillis();
+        int invalidAttempts = 0;
         for (int attempt = 1; !closed.get(); attempt++) {
             try {
                 return client.fetchExecute();
+            } catch (InvalidTaskException e) {
+                invalidAttempts++;
+                if (invalidAttempts >= INVALID_TASK_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, "Fetched an invalid task (attempt {0} of {1}),"
+                        + " retrying in {2} ms: {3}", invalidAttempts, INVALID_TASK_ATTEMPTS,
+                        Long.toString(pauseMillis), e.getMessage());
             } catch (IOException e) {
                 System.Logger.Level level =
                         attempt == 1 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
@@ -204,6 +246,19 @@ public final class GuestAgent implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "Agent closed before the task was fetched");
         return null;
+    }
+
+    /**
+     * Reports a task that can never run as failed, with the reason as the whole task log, so
+     * that the host does not wait for a result that never comes.
+     */
+    private void reportInvalidTask(InvalidTaskException e) throws InterruptedException {
+        LOG.log(System.Logger.Level.ERROR, "Fetched an invalid task " + INVALID_TASK_ATTEMPTS
+                + " times; reporting it as failed: " + e.getMessage());
+        LogUpload log = LogUpload.start(client);
+        log.writeMessage("the task cannot run: " + e.getMessage());
+        log.finish(LOG_RESPONSE_TIMEOUT);
+        reportResult(false);
     }
 
     /** Reports the result, retrying failed attempts. A conflict means it was reported already. */

@@ -85,6 +85,36 @@ class JsonPayloadTest {
     }
 
     @Test
+    void filesWritesTruncatedOnlyWhenTrue() throws Exception {
+        assertThat(Json.MAPPER.writeValueAsString(new Files(List.of("/w/a"), false)))
+                .isEqualTo("{\"files\":[\"/w/a\"],\"notFound\":false}");
+        assertThat(Json.MAPPER.writeValueAsString(new Files(List.of("/w/a"), false, true)))
+                .isEqualTo("{\"files\":[\"/w/a\"],\"notFound\":false,\"truncated\":true}");
+    }
+
+    @Test
+    void filesWithoutTruncatedIsComplete() throws Exception {
+        Files files = Json.MAPPER.readValue("{\"files\":[\"/w/a\"],\"notFound\":false}", Files.class);
+
+        assertThat(files.truncated()).isFalse();
+        assertThat(files.files()).containsExactly("/w/a");
+    }
+
+    /** The listing record of a peer that does not know the {@code truncated} extension. */
+    private record OriginalFiles(List<String> files, boolean notFound) {
+    }
+
+    @Test
+    void truncatedListingDecodesForOriginalPeer() throws Exception {
+        byte[] reply = Json.MAPPER.writeValueAsBytes(new Files(List.of("/w/a", "/w/b"), false, true));
+
+        OriginalFiles decoded = Json.MAPPER.readValue(reply, OriginalFiles.class);
+
+        assertThat(decoded.files()).containsExactly("/w/a", "/w/b");
+        assertThat(decoded.notFound()).isFalse();
+    }
+
+    @Test
     void executeMissingFieldsBecomeEmpty() throws Exception {
         Execute execute = Json.MAPPER.readValue("{}", Execute.class);
 

@@ -6,6 +6,7 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
 export TERM=linux
+export LANG=C.UTF-8
 
 log() {
     echo "metaservice-init: $* (uptime $(cut -d' ' -f1 /proc/uptime) s)"

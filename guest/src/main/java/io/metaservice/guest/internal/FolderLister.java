@@ -20,8 +20,12 @@ import java.util.List;
  *
  * <p>The folder itself may be reached through a symbolic link. Inside it, links are never
  * followed and never listed, and neither are directories, devices, pipes or sockets. A
- * sub-folder that cannot be read is skipped. The listing stops growing once its JSON would
- * exceed {@link Protocol#LIST_FOLDER_BODY_LIMIT}, the most that a host reads.
+ * sub-folder that cannot be read is skipped.
+ *
+ * <p>The JSON of the listing never exceeds {@link Protocol#LIST_FOLDER_BODY_LIMIT}, the most that
+ * a host reads, because a host that cuts the body off gets invalid JSON. Each path is counted
+ * before it is added. When the next path does not fit, the listing stops there and is marked
+ * {@code truncated}, an extension field that the original service ignores.
  *
  * <p>Stateless and thread-safe.
  */
@@ -29,10 +33,8 @@ public final class FolderLister {
 
     private static final System.Logger LOG = System.getLogger(FolderLister.class.getName());
 
-    /** JSON bytes around each path: two quotes and a comma. */
-    private static final int PER_PATH_OVERHEAD = 3;
-    /** Room for {@code {"files":[],"notFound":false}} and escapes of unusual characters. */
-    private static final int ENVELOPE_RESERVE = 64 * 1024;
+    /** Bytes of {@code {"files":[],"notFound":false,"truncated":true}}, rounded up. */
+    static final int ENVELOPE_BYTES = 64;
 
     private FolderLister() {
     }
@@ -42,46 +44,46 @@ public final class FolderLister {
      * true when the folder is missing, is not a folder, or cannot be read.
      */
     public static Files list(Path folder) {
+        return list(folder, Protocol.LIST_FOLDER_BODY_LIMIT);
+    }
+
+    /** Lists {@code folder} so that the JSON of the listing takes at most {@code maxBodyBytes}. */
+    static Files list(Path folder, long maxBodyBytes) {
         if (!folder.isAbsolute()) {
             throw new IllegalArgumentException("folder must be absolute: " + folder);
         }
         if (!java.nio.file.Files.isDirectory(folder)) {
             return Files.folderNotFound();
         }
-        List<String> files = new ArrayList<>();
+        Listing listing = new Listing(maxBodyBytes - ENVELOPE_BYTES);
         Deque<Path> pending = new ArrayDeque<>();
         try {
-            listOne(folder, files, pending);
+            listOne(folder, listing, pending);
         } catch (IOException | DirectoryIteratorException | SecurityException e) {
             return Files.folderNotFound();
         }
-
-        long budget = Protocol.LIST_FOLDER_BODY_LIMIT - ENVELOPE_RESERVE;
-        long used = jsonSize(files);
-        while (!pending.isEmpty()) {
+        while (!pending.isEmpty() && !listing.truncated) {
             Path next = pending.pop();
-            int before = files.size();
             try {
-                listOne(next, files, pending);
+                listOne(next, listing, pending);
             } catch (IOException | DirectoryIteratorException | SecurityException e) {
                 LOG.log(System.Logger.Level.DEBUG, "Skipping unreadable folder {0}: {1}",
                         next, e.toString());
             }
-            used += jsonSize(files.subList(before, files.size()));
-            if (used > budget) {
-                LOG.log(System.Logger.Level.WARNING, "Listing of {0} truncated at {1} files:"
-                        + " the JSON would exceed {2} bytes", folder,
-                        Integer.toString(files.size()), Long.toString(budget));
-                // TODO: the reply carries no flag for a truncated listing, so the host cannot
-                //  tell it from a complete one.
-                break;
-            }
         }
-        return new Files(files, false);
+        if (listing.truncated) {
+            LOG.log(System.Logger.Level.WARNING, "Listing of {0} truncated after {1} files:"
+                    + " its JSON would exceed {2} bytes", folder,
+                    Integer.toString(listing.files.size()), Long.toString(maxBodyBytes));
+        }
+        return new Files(listing.files, false, listing.truncated);
     }
 
-    /** Adds the regular files of one folder to {@code files} and its sub-folders to pending. */
-    private static void listOne(Path folder, List<String> files, Deque<Path> pending)
+    /**
+     * Adds the regular files of one folder to {@code listing} and its sub-folders to
+     * {@code pending}, until the listing is full.
+     */
+    private static void listOne(Path folder, Listing listing, Deque<Path> pending)
             throws IOException {
         try (DirectoryStream<Path> entries = java.nio.file.Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
@@ -93,7 +95,9 @@ public final class FolderLister {
                     continue; // removed while listing
                 }
                 if (attributes.isRegularFile()) {
-                    files.add(entry.toString());
+                    if (!listing.add(entry.toString())) {
+                        return;
+                    }
                 } else if (attributes.isDirectory()) {
                     pending.push(entry);
                 }
@@ -101,11 +105,44 @@ public final class FolderLister {
         }
     }
 
-    private static long jsonSize(List<String> paths) {
-        long size = 0;
-        for (String path : paths) {
-            size += path.getBytes(StandardCharsets.UTF_8).length + PER_PATH_OVERHEAD;
+    /**
+     * Returns an upper bound of the bytes that {@code path} takes in the JSON array: its UTF-8
+     * bytes, two quotes, a comma, and the escapes that a JSON encoder may write.
+     */
+    static long jsonSize(String path) {
+        long size = path.getBytes(StandardCharsets.UTF_8).length + 3;
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '"' || c == '\\') {
+                size += 1;
+            } else if (c < 0x20) {
+                size += 5; // written as a six-character escape
+            }
         }
         return size;
+    }
+
+    /** The paths listed so far and the JSON bytes left for more. */
+    private static final class Listing {
+
+        final List<String> files = new ArrayList<>();
+        long bytesLeft;
+        boolean truncated;
+
+        Listing(long bytesLeft) {
+            this.bytesLeft = bytesLeft;
+        }
+
+        /** Adds {@code path} if it fits; otherwise marks the listing truncated and returns false. */
+        boolean add(String path) {
+            long size = jsonSize(path);
+            if (size > bytesLeft) {
+                truncated = true;
+                return false;
+            }
+            files.add(path);
+            bytesLeft -= size;
+            return true;
+        }
     }
 }

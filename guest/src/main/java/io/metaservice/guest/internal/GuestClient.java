@@ -1,5 +1,6 @@
 package io.metaservice.guest.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.metaservice.protocol.Action;
 import io.metaservice.protocol.Execute;
 import io.metaservice.protocol.Json;
@@ -62,12 +63,24 @@ public final class GuestClient {
         return base;
     }
 
-    /** Fetches the task's command and environment with one {@code GET /engine/v1/execute}. */
+    /**
+     * Fetches the task's command and environment with one {@code GET /engine/v1/execute}.
+     *
+     * @throws InvalidTaskException when the host returned a body that is not a valid task
+     * @throws IOException when the request failed or the host returned an error status
+     */
     public Execute fetchExecute() throws IOException, InterruptedException {
         HttpRequest request = request(Protocol.EXECUTE_PATH).timeout(REQUEST_TIMEOUT).GET().build();
         HostResponse response = send(request, MAX_EXECUTE_BODY_BYTES);
         response.requireOk("GET " + Protocol.EXECUTE_PATH);
-        Execute execute = Json.MAPPER.readValue(response.body(), Execute.class);
+        Execute execute;
+        try {
+            execute = Json.MAPPER.readValue(response.body(), Execute.class);
+        } catch (JsonProcessingException e) {
+            // The Execute record rejects null entries, so they fail here as well.
+            throw new InvalidTaskException("GET " + Protocol.EXECUTE_PATH + " returned an invalid"
+                    + " task: " + e.getOriginalMessage(), e);
+        }
         checkExecute(execute);
         return execute;
     }
@@ -175,13 +188,13 @@ public final class GuestClient {
         return URI.create("http://" + base.getRawAuthority() + "/");
     }
 
-    private static void checkExecute(Execute execute) throws IOException {
+    private static void checkExecute(Execute execute) throws InvalidTaskException {
         if (execute == null) {
-            throw new IOException("GET " + Protocol.EXECUTE_PATH + " returned null");
+            throw new InvalidTaskException("GET " + Protocol.EXECUTE_PATH + " returned null");
         }
         for (String argument : execute.command()) {
             if (argument == null || argument.indexOf('\0') >= 0) {
-                throw new IOException("the task's command contains a null or NUL argument");
+                throw new InvalidTaskException("the task's command contains a null or NUL argument");
             }
         }
         for (Map.Entry<String, String> variable : execute.env().entrySet()) {
@@ -189,7 +202,7 @@ public final class GuestClient {
             String value = variable.getValue();
             if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0
                     || value == null || value.indexOf('\0') >= 0) {
-                throw new IOException("the task's environment contains an invalid variable");
+                throw new InvalidTaskException("the task's environment contains an invalid variable");
             }
         }
     }

@@ -93,9 +93,16 @@ public final class LogUpload {
             return false;
         }
         long dropped = pipe.droppedBytes();
-        if (!result.isOk() || dropped > 0) {
-            LOG.log(System.Logger.Level.WARNING, "Log request ended with {0}, {1} bytes of"
-                    + " output dropped", result.describe(), Long.toString(dropped));
+        if (!result.isOk()) {
+            // The host may also have lost bytes that it had received before it responded.
+            LOG.log(System.Logger.Level.WARNING, "The host rejected the task log with {0}, so"
+                    + " the log is incomplete; {1} bytes of output written after the response"
+                    + " were not sent", result.describe(), Long.toString(dropped));
+            return false;
+        }
+        if (dropped > 0) {
+            LOG.log(System.Logger.Level.WARNING, "Log request ended with {0}, but {1} bytes of"
+                    + " output were not sent", result.describe(), Long.toString(dropped));
             return false;
         }
         LOG.log(System.Logger.Level.DEBUG, "Log request finished");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.metaservice.protocol.Files;
+import io.metaservice.protocol.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,64 @@ class FolderListerTest {
     void relativeFolderIsRejected() {
         assertThatThrownBy(() -> FolderLister.list(Path.of("relative")))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void topFolderCountsAgainstLimit() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            write(root.resolve(String.format("file-%02d.txt", i)));
+        }
+        long limit = FolderLister.ENVELOPE_BYTES + 20 * FolderLister.jsonSize(root + "/file-00.txt");
+
+        Files listing = FolderLister.list(root, limit);
+
+        assertThat(listing.truncated()).isTrue();
+        assertThat(listing.files()).hasSize(20);
+        assertThat(Json.MAPPER.writeValueAsBytes(listing).length).isLessThanOrEqualTo((int) limit);
+    }
+
+    @Test
+    void limitCheckedPerFileInSubfolder() throws IOException {
+        write(root.resolve("top.txt"));
+        for (int i = 0; i < 50; i++) {
+            write(root.resolve(String.format("sub/file-%02d.txt", i)));
+        }
+        long limit = FolderLister.ENVELOPE_BYTES + 10 * FolderLister.jsonSize(root + "/sub/file-00.txt");
+
+        Files listing = FolderLister.list(root, limit);
+
+        assertThat(listing.truncated()).isTrue();
+        assertThat(listing.files()).hasSizeBetween(9, 10).contains(root.resolve("top.txt").toString());
+        assertThat(Json.MAPPER.writeValueAsBytes(listing).length).isLessThanOrEqualTo((int) limit);
+    }
+
+    @Test
+    void escapedNamesStayWithinLimit() throws IOException {
+        String[] names = {"quote\"d", "back\\slash", "new\nline", "tab\tand\u0001", "caf\u00e9", "\u4e2d\u6587"};
+        for (int i = 0; i < 30; i++) {
+            write(root.resolve(names[i % names.length] + "-" + i));
+        }
+        long complete = Json.MAPPER.writeValueAsBytes(FolderLister.list(root)).length;
+
+        for (long limit = FolderLister.ENVELOPE_BYTES; limit <= complete + FolderLister.ENVELOPE_BYTES; limit += 37) {
+            Files listing = FolderLister.list(root, limit);
+
+            assertThat(Json.MAPPER.writeValueAsBytes(listing).length).as("JSON bytes at limit %d", limit)
+                    .isLessThanOrEqualTo((int) limit);
+        }
+    }
+
+    @Test
+    void listingThatFitsIsComplete() throws IOException {
+        for (int i = 0; i < 5; i++) {
+            write(root.resolve("a/b/file-" + i));
+        }
+
+        Files listing = FolderLister.list(root, 64 * 1024);
+
+        assertThat(listing.truncated()).isFalse();
+        assertThat(listing.files()).hasSize(5);
+        assertThat(Json.MAPPER.writeValueAsString(listing)).doesNotContain("truncated");
     }
 
     private static Path write(Path file) throws IOException {
