@@ -54,8 +54,9 @@ import picocli.CommandLine.Parameters;
                     + " requested artifact is copied into the artifacts folder, and a one-line"
                     + " summary goes to standard error."
         },
-        footer = {"", "Exit codes: 0 when the task succeeded and every artifact was written,"
-                + " 1 otherwise, 2 for a usage error."})
+        footer = {"", "Exit codes: 0 when the task succeeded and its whole log and every artifact"
+                + " were written, 1 otherwise (also when standard output is a pipe that closed"
+                + " early), 2 for a usage error."})
 public final class RunCommand implements Callable<Integer> {
 
     static final String NAME = "run";
@@ -127,6 +128,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "The task's command and its arguments, run by the guest agent.")
     private List<String> command;
 
+    /** Completes with a reason once the guest can no longer answer host operations. */
+    private CompletableFuture<String> guestGone;
+
     @Override
     public Integer call() throws IOException {
         List<ArtifactRequest> requests = checkedRequests();
@@ -137,18 +141,21 @@ public final class RunCommand implements Callable<Integer> {
         RunDeadline deadline = RunDeadline.start(
                 timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
         RunResources resources = new RunResources();
-        Thread hook = new Thread(() -> stopOnSignal(resources, err), "metaservice-shutdown");
+        guestGone = new CompletableFuture<>();
+        Thread hook = new Thread(() -> stopOnSignal(resources, guestGone, err), "metaservice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         RunReport report = new RunReport(err, artifactsDir);
+        StandardOutputSink logSink = shell ? StandardOutputSink.standardError() : new StandardOutputSink();
         try {
-            execute(requests, resources, report, err);
+            execute(requests, logSink, resources, report, err);
         } catch (InterruptedException e) {
             report.interrupted();
         } finally {
             if (deadline.finish()) {
                 report.timedOut(timeoutSeconds);
             }
+            report.logWriteFailed(logSink.failureMessage());
             report.printSummary(System.nanoTime() - startNanos);
             resources.close();
             removeHook(hook);
@@ -156,14 +163,15 @@ public final class RunCommand implements Callable<Integer> {
         return report.exitCode();
     }
 
-    private void execute(List<ArtifactRequest> requests, RunResources resources, RunReport report,
-            PrintStream err) throws IOException, InterruptedException {
+    private void execute(List<ArtifactRequest> requests, StandardOutputSink logSink,
+            RunResources resources, RunReport report, PrintStream err)
+            throws IOException, InterruptedException {
         Path runFolder = Files.createTempDirectory("metaservice-run-");
         resources.setRunFolder(runFolder);
         MetaService service = new MetaService(MetaServiceConfig.builder()
                 .command(command)
                 .env(env)
-                .logSink(shell ? StandardOutputSink.standardError() : new StandardOutputSink())
+                .logSink(logSink)
                 .temporaryDirectory(runFolder.resolve("incoming"))
                 .build());
         resources.setService(service);
@@ -193,6 +201,8 @@ public final class RunCommand implements Callable<Integer> {
             String hostAndPort = server.baseUri().getAuthority();
             guest = LocalGuest.start(hostAndPort, runFolder, Main.isVerbose(), err);
             resources.setGuest(guest);
+            guest.onExit().thenAccept(status -> markGuestGone(service,
+                    "the guest agent exited with status " + status));
         }
 
         RunShell runShell = shell ? RunShell.start(service, err) : null;
@@ -205,7 +215,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         report.result(success);
         ArtifactCollector collector = new ArtifactCollector(
-                service, new ArtifactStore(artifactsDir), workdirNames(guest), err);
+                service, new ArtifactStore(artifactsDir), workdirNames(guest), guestGone, err);
         report.artifacts(collector.collect(requests));
     }
 
@@ -231,6 +241,8 @@ public final class RunCommand implements Callable<Integer> {
             return;
         }
         resources.setVirtualMachine(machine);
+        machine.onExit().thenAccept(status -> markGuestGone(service,
+                "the virtual machine stopped with status " + status));
         RunShell runShell = shell ? RunShell.start(service, err) : null;
         Boolean success;
         try {
@@ -255,7 +267,7 @@ public final class RunCommand implements Callable<Integer> {
             // The guest's working folder is a constant; this does not happen.
         }
         ArtifactCollector collector = new ArtifactCollector(
-                service, new ArtifactStore(artifactsDir), workdir, err);
+                service, new ArtifactStore(artifactsDir), workdir, guestGone, err);
         report.artifacts(collector.collect(requests));
     }
 
@@ -339,7 +351,18 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void stopOnSignal(RunResources resources, PrintStream err) {
+    /**
+     * Records that the guest is gone, then stops the pollers, so that host operations fail at
+     * once instead of waiting for a poll that never comes.
+     */
+    private void markGuestGone(MetaService service, String reason) {
+        guestGone.complete(reason);
+        service.stopPollers();
+    }
+
+    private static void stopOnSignal(RunResources resources, CompletableFuture<String> guestGone,
+            PrintStream err) {
+        guestGone.complete("the run was interrupted");
         if (!resources.isClosed()) {
             err.println("metaservice: stopping: the run was interrupted");
             resources.close();

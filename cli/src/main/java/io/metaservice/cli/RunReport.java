@@ -27,6 +27,8 @@ final class RunReport {
     private ArtifactCollector.Outcome artifacts;
     /** Reason the run failed apart from the task, or null when it did not fail. */
     private String failure;
+    /** Set when the task log could not be written whole. */
+    private boolean logIncomplete;
 
     RunReport(PrintStream err, Path artifactsDir) {
         this.err = err;
@@ -53,6 +55,17 @@ final class RunReport {
         }
     }
 
+    /**
+     * Records that the task log could not be written, and prints {@code message}; a null
+     * message means that the whole log was written.
+     */
+    void logWriteFailed(String message) {
+        if (message != null) {
+            err.println("metaservice: " + message);
+            logIncomplete = true;
+        }
+    }
+
     void interrupted() {
         if (failure == null) {
             failure = "run interrupted";
@@ -64,9 +77,9 @@ final class RunReport {
         failure = "run timed out";
     }
 
-    /** Returns 0 when the task succeeded and every artifact was written, else 1. */
+    /** Returns 0 when the task succeeded and its whole log and every artifact were written, else 1. */
     int exitCode() {
-        boolean complete = artifacts == null || artifacts.complete();
+        boolean complete = !logIncomplete && (artifacts == null || artifacts.complete());
         return failure == null && Boolean.TRUE.equals(success) && complete ? 0 : 1;
     }
 
@@ -81,6 +94,9 @@ final class RunReport {
         }
         line.append(String.format(Locale.ROOT, " in %.2f s", elapsedNanos / 1e9));
         line.append("; log ").append(countOf(service == null ? 0 : service.logBytes(), "byte"));
+        if (logIncomplete) {
+            line.append(" received, not all of them written");
+        }
         if (artifacts != null) {
             line.append("; artifacts: ").append(countOf(artifacts.files(), "file")).append(", ")
                     .append(countOf(artifacts.bytes(), "byte")).append(" written to ")

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -38,13 +39,60 @@ final class CliProcess implements AutoCloseable {
     /** Starts the command with the given class path, in {@code workdir}. */
     static CliProcess startWithClassPath(String classPath, Path workdir, String... args)
             throws IOException {
+        return start(new ProcessBuilder(command(classPath, args)).directory(workdir.toFile()));
+    }
+
+    /** Starts the command in {@code workdir} with {@code environment} added to this JVM's. */
+    static CliProcess startWithEnvironment(Map<String, String> environment, Path workdir,
+            String... args) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(System.getProperty("java.class.path"), args))
+                .directory(workdir.toFile());
+        builder.environment().putAll(environment);
+        return start(builder);
+    }
+
+    /** Starts the command in {@code workdir} with its standard output written to {@code file}. */
+    static CliProcess startWithOutputFile(Path file, Path workdir, String... args) throws IOException {
+        return start(new ProcessBuilder(command(System.getProperty("java.class.path"), args))
+                .directory(workdir.toFile())
+                .redirectOutput(file.toFile()));
+    }
+
+    /**
+     * Starts {@code bash -c 'COMMAND | CONSUMER'} in {@code workdir}, where COMMAND is this
+     * command. Its exit code is that of the command, and its standard output that of
+     * {@code consumer}.
+     */
+    static CliProcess startPipedInto(String consumer, Path workdir, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c",
+                "\"$@\" | " + consumer + "; exit \"${PIPESTATUS[0]}\"", "bash"));
+        command.addAll(command(System.getProperty("java.class.path"), args));
+        return start(new ProcessBuilder(command).directory(workdir.toFile()));
+    }
+
+    /**
+     * Starts {@code command}, such as the launcher script with its arguments, in {@code workdir}
+     * with {@code environment} added to this JVM's.
+     */
+    static CliProcess startCommand(List<String> command, Map<String, String> environment, Path workdir)
+            throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workdir.toFile());
+        builder.environment().putAll(environment);
+        return start(builder);
+    }
+
+    private static List<String> command(String classPath, String... args) {
         List<String> command = new ArrayList<>();
         command.add(javaCommand());
         command.add("-cp");
         command.add(classPath);
         command.add(Main.class.getName());
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(workdir.toFile()).start();
+        return command;
+    }
+
+    private static CliProcess start(ProcessBuilder builder) throws IOException {
+        Process process = builder.start();
         process.getOutputStream().close();
         return new CliProcess(process);
     }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
@@ -64,17 +63,17 @@ class ExternalGuestTest {
 
     @Test
     void externalAgentRunsTaskAndServesArtifacts() throws Exception {
-        int port = freePort();
         Path guestFolder = Files.createDirectory(workdir.resolve("guest"));
         Path config = workdir.resolve("guest.yaml");
         Files.writeString(config, "workdir: '" + guestFolder + "'\n");
 
         try (CliProcess cli = CliProcess.start(workdir, "run", "--no-local-guest",
-                "--listen", "127.0.0.1:" + port, "--artifact", "external.txt", "--artifact", "out",
+                "--listen", "127.0.0.1:0", "--artifact", "external.txt", "--artifact", "out",
                 "--", "sh", "-c", "echo external > external.txt; mkdir -p out/sub;"
                         + " echo nested > out/sub/f.txt")) {
             Matcher serving = cli.stderr().awaitMatch(SERVING, TestLimits.OUTPUT);
-            assertThat(serving.group(2)).isEqualTo(Integer.toString(port));
+            assertThat(Integer.parseInt(serving.group(2))).as("port picked for --listen 127.0.0.1:0")
+                    .isPositive();
 
             try (GuestAgent agent = new GuestAgent(URI.create(serving.group(1)), GuestConfig.load(config))) {
                 CompletableFuture<Integer> status = CompletableFuture.supplyAsync(agent::runTask, agentThreads);
@@ -115,6 +114,30 @@ class ExternalGuestTest {
             }
         }
         assertThat(workdir.resolve("artifacts/note.txt")).hasContent("configured");
+    }
+
+    @Test
+    void guestUnderCLocaleWarnsAboutFileNames() throws Exception {
+        Path guestFolder = Files.createDirectory(workdir.resolve("guest"));
+        Path config = workdir.resolve("guest.yaml");
+        Files.writeString(config, "workdir: '" + guestFolder + "'\n");
+
+        try (CliProcess cli = CliProcess.start(workdir, "run", "--no-local-guest",
+                "--listen", "127.0.0.1:0", "--", "true")) {
+            int port = Integer.parseInt(cli.stderr().awaitMatch(SERVING, TestLimits.OUTPUT).group(2));
+
+            try (CliProcess guest = CliProcess.startWithEnvironment(Map.of("LANG", "C", "LC_ALL", "C"),
+                    workdir, "guest", "--host", "127.0.0.1:" + port, "--config", config.toString())) {
+                cli.awaitExit(TestLimits.COMMAND);
+                cli.assertExitCode(0);
+
+                assertThat(guest.stderr().awaitMatch(Pattern.compile(
+                        "File names are decoded as \\S+, not UTF-8.*LC_ALL=C\\.UTF-8"), TestLimits.OUTPUT))
+                        .isNotNull();
+                guest.terminate();
+                guest.awaitExit(TestLimits.COMMAND);
+            }
+        }
     }
 
     @Test
@@ -234,12 +257,6 @@ class ExternalGuestTest {
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     private static byte[] allByteValues() {

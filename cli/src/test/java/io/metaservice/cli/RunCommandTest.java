@@ -1,6 +1,7 @@
 package io.metaservice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.net.InetAddress;
@@ -11,7 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -205,6 +210,113 @@ class RunCommandTest {
             }
             assertThat(Leftovers.awaitGone("sleep " + marker, TestLimits.PROCESS_EXIT)).isEmpty();
         }
+    }
+
+    @Test
+    void fullStandardOutputFailsRun() throws Exception {
+        try (CliProcess cli = CliProcess.startWithOutputFile(Path.of("/dev/full"), workdir,
+                "run", "--", "sh", "-c", "echo hello")) {
+            cli.awaitExit(TestLimits.COMMAND);
+
+            cli.assertExitCode(1);
+            assertThat(cli.stderr().text())
+                    .contains("metaservice: the task log could not be written to standard output: ")
+                    .contains("task succeeded")
+                    .contains("not all of them written")
+                    .doesNotContain("0 bytes of output dropped");
+        }
+    }
+
+    @Test
+    void closedStdoutPipeFailsRun() throws Exception {
+        try (CliProcess cli = CliProcess.startPipedInto("head -c 10", workdir,
+                "run", "--", "sh", "-c", "yes | head -c 3000000")) {
+            cli.awaitExit(TestLimits.COMMAND);
+
+            cli.assertExitCode(1);
+            assertThat(cli.stdout().text()).isEqualTo("y\ny\ny\ny\ny\n");
+            assertThat(cli.stderr().text())
+                    .contains("metaservice: the task log could not be written to standard output: ")
+                    .contains("task succeeded");
+        }
+    }
+
+    @Test
+    void launcherFetchesNonAsciiNameUnderCLocale() throws Exception {
+        Path launcher = launcherWithTestClassPath();
+
+        try (CliProcess cli = CliProcess.startCommand(List.of("bash", launcher.toString(), "run",
+                        "--artifact", "dir", "--", "sh", "-c",
+                        "mkdir -p dir; echo b > \"dir/$(printf 'caf\\303\\251')\""),
+                Map.of("LANG", "C", "LC_ALL", "C"), workdir)) {
+            cli.awaitExit(TestLimits.COMMAND);
+
+            cli.assertExitCode(0);
+        }
+        assertThat(listNames(workdir.resolve("artifacts/dir")))
+                .isEqualTo("caf\u00e9\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void launcherPassesNonAsciiArgumentUnderCLocale() throws Exception {
+        assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
+                "this JVM must encode the argument of the launcher as UTF-8");
+        Path launcher = launcherWithTestClassPath();
+
+        try (CliProcess cli = CliProcess.startCommand(List.of("bash", launcher.toString(), "run",
+                        "--", "printf", "%s", "caf\u00e9"),
+                Map.of("LANG", "C", "LC_ALL", "C"), workdir)) {
+            cli.awaitExit(TestLimits.COMMAND);
+
+            cli.assertExitCode(0);
+            assertThat(cli.stdout().bytes()).isEqualTo("caf\u00e9".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void cLocaleJvmNamesLocaleFix() throws Exception {
+        // Started without the launcher, the command's own JVM cannot encode the name, but its
+        // agent still lists and sends the file.
+        try (CliProcess cli = CliProcess.startWithEnvironment(Map.of("LANG", "C", "LC_ALL", "C"),
+                workdir, "run", "--artifact", "dir", "--", "sh", "-c",
+                "mkdir -p dir; echo b > \"dir/$(printf 'caf\\303\\251')\"")) {
+            cli.awaitExit(TestLimits.COMMAND);
+
+            cli.assertExitCode(1);
+            assertThat(cli.stderr().text())
+                    .doesNotContain("was not found when fetched")
+                    .contains("which cannot encode that name; run under a UTF-8 locale, such as with"
+                            + " LC_ALL=C.UTF-8")
+                    .contains("failed: dir");
+        }
+    }
+
+    /**
+     * Copies the launcher script into a new folder, next to a jar whose manifest starts
+     * {@link Main} with this JVM's class path, where the launcher expects the built jar.
+     */
+    private Path launcherWithTestClassPath() throws Exception {
+        Path root = Files.createDirectories(workdir.resolve("launcher"));
+        Path launcher = Files.copy(Path.of("..", "metaservice"), root.resolve("metaservice"));
+        Path jar = Files.createDirectories(root.resolve("cli/target")).resolve("metaservice.jar");
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.isEmpty())
+                .map(entry -> Path.of(entry).toAbsolutePath().toUri().toString())
+                .collect(Collectors.joining(" "));
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
+        manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath);
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            out.flush();
+        }
+        return launcher;
+    }
+
+    /** Returns the output of {@code ls}: the raw bytes of the names, whatever this JVM's locale. */
+    private static byte[] listNames(Path folder) throws Exception {
+        Process ls = new ProcessBuilder("ls", folder.toString()).start();
+        return ls.getInputStream().readAllBytes();
     }
 
     /** Returns a sleep duration that no other process on the machine is likely to use. */

@@ -17,11 +17,14 @@ public final class ListedFiles {
     /**
      * Splits an absolute path that the guest listed into names.
      *
-     * @throws UnsafePathException when the path is not absolute, or contains NUL, an empty
-     *     name, {@code .} or {@code ..}
+     * @throws UnsafePathException when the entry is null or empty, or the path is not absolute
+     *     or contains NUL, an empty name, {@code .} or {@code ..}
      */
     public static List<String> names(String listed) throws UnsafePathException {
-        if (listed == null || listed.isEmpty()) {
+        if (listed == null) {
+            throw new UnsafePathException("the guest listed a null entry instead of a path");
+        }
+        if (listed.isEmpty()) {
             throw new UnsafePathException("the guest listed an empty path");
         }
         if (listed.indexOf('\0') >= 0) {

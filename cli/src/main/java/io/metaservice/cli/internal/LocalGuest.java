@@ -27,10 +27,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The agent's standard error is inherited. Its standard output is copied to this process's
  * standard error, so that standard output carries the task log only.
+ *
+ * <p>The agent decodes file names with the charset of its locale. When this process runs under
+ * a locale whose charset is not UTF-8, such as C or POSIX, the agent gets {@code LC_ALL=C.UTF-8},
+ * so that non-ASCII file names can be listed and fetched; the task inherits that locale.
+ * {@code -Dsun.jnu.encoding=UTF-8} would not do: OpenJDK 17 ignores it and takes the charset of
+ * file names from the locale.
  */
 public final class LocalGuest implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalGuest.class);
+
+    /** The locale of an agent whose parent's locale does not use UTF-8. */
+    static final String UTF8_LOCALE = "C.UTF-8";
 
     /** How long the agent may take to exit after SIGTERM before it gets SIGKILL. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(3);
@@ -56,6 +65,7 @@ public final class LocalGuest implements AutoCloseable {
 
         List<String> command = new ArrayList<>();
         command.add(javaCommand());
+        command.add("-Dfile.encoding=UTF-8");
         command.add("-cp");
         command.add(absoluteClassPath());
         command.add("io.metaservice.cli.Main");
@@ -67,6 +77,12 @@ public final class LocalGuest implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workdir.toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
+        String charset = System.getProperty("sun.jnu.encoding", "");
+        if (!charset.equalsIgnoreCase("UTF-8")) {
+            LOG.debug("file names are decoded as {} here; starting the agent with LC_ALL={}",
+                    charset, UTF8_LOCALE);
+            builder.environment().put("LC_ALL", UTF8_LOCALE);
+        }
         Process process = builder.start();
         process.getOutputStream().close();
         copyInBackground(process.getInputStream(), err, "metaservice-agent-stdout");

@@ -36,7 +36,16 @@ class ListedFilesTest {
 
     @Test
     void nullListedPathRejected() {
-        assertThatThrownBy(() -> ListedFiles.names(null)).isInstanceOf(UnsafePathException.class);
+        assertThatThrownBy(() -> ListedFiles.names(null))
+                .isInstanceOf(UnsafePathException.class)
+                .hasMessage("the guest listed a null entry instead of a path");
+    }
+
+    @Test
+    void emptyListedPathNamedEmpty() {
+        assertThatThrownBy(() -> ListedFiles.names(""))
+                .isInstanceOf(UnsafePathException.class)
+                .hasMessage("the guest listed an empty path");
     }
 
     @ParameterizedTest
