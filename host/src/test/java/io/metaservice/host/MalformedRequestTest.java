@@ -113,6 +113,21 @@ class MalformedRequestTest {
     }
 
     @Test
+    void truncatedListingFailsWithoutRetry() throws Exception {
+        Future<java.util.List<String>> listing = fixture.host(() -> fixture.service.listFolder("/big"));
+
+        HttpResponse<String> reply = fixture.reply(fixture.pollForAction().id(),
+                HttpRequest.BodyPublishers.ofString("{\"files\":[\"/big/a\"],\"notFound\":false,\"truncated\":true}"),
+                "Content-Type", "application/json");
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> listing.get(20, TimeUnit.SECONDS))
+                .cause().isInstanceOf(HostOperationException.class)
+                .hasMessageContaining("incomplete")
+                .satisfies(e -> assertThat(((HostOperationException) e).isRetryable()).isFalse());
+    }
+
+    @Test
     void listFolderTypesAreChecked() throws Exception {
         Map<String, Integer> payloads = new java.util.LinkedHashMap<>();
         payloads.put("{\"files\":[1,true],\"notFound\":false}", 400);
@@ -124,6 +139,7 @@ class MalformedRequestTest {
         payloads.put("{\"files\":[\"/a\"],\"notFound\":true,\"notFound\":false}", 200);
         payloads.put("{\"files\":[\"/a\"],\"notFound\":null,\"x\":" + "9".repeat(5000) + "}", 200);
         payloads.put("{\"notFound\":false}", 200);
+        payloads.put("{\"files\":[],\"notFound\":false,\"truncated\":\"yes\"}", 400);
         for (Map.Entry<String, Integer> entry : payloads.entrySet()) {
             Future<java.util.List<String>> listing = fixture.host(() -> fixture.service.listFolder("/"));
 

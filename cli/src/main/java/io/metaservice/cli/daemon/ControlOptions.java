@@ -17,7 +17,7 @@ public final class ControlOptions {
             description = {"The daemon's control API: unix:PATH for its Unix socket, or a loopback"
                     + " HOST:PORT.",
                 "Default: $" + DaemonDefaults.CONTROL_VARIABLE + " if set, else the socket that"
-                        + " metaservice serve creates by default: ${XDG_RUNTIME_DIR}/metaservice/"
+                        + " metaservice serve creates by default: $${XDG_RUNTIME_DIR}/metaservice/"
                         + DaemonDefaults.CONTROL_SOCKET + ", or metaservice-USER/"
                         + DaemonDefaults.CONTROL_SOCKET + " in the temporary folder."})
     private String control;

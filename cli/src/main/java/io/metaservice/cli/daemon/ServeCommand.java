@@ -57,7 +57,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = {"Private folder for the control socket, guest sockets, logs and temporary"
                     + " files. It is created with mode 700; an existing one must belong to you and"
                     + " allow no one else.",
-                "Default: ${XDG_RUNTIME_DIR}/metaservice, or metaservice-USER in the temporary folder."})
+                "Default: $${XDG_RUNTIME_DIR}/metaservice, or metaservice-USER in the temporary folder."})
     private Path stateDirectory;
 
     @Option(names = "--control", paramLabel = "ADDR",

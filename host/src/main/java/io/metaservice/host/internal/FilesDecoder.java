@@ -11,9 +11,9 @@ import java.util.List;
 
 /**
  * Decodes a list-folder reply with the type rules of the original service's decoder: {@code files}
- * is null or an array of strings, {@code notFound} is null or a boolean, unknown fields of any
- * size are skipped without being converted, and a repeated key takes its last value. Anything
- * else is an {@link InvalidFilesException}.
+ * is null or an array of strings, {@code notFound} and the extension {@code truncated} are null or
+ * booleans, unknown fields of any size are skipped without being converted, and a repeated key
+ * takes its last value. Anything else is an {@link InvalidFilesException}.
  */
 final class FilesDecoder {
 
@@ -43,19 +43,21 @@ final class FilesDecoder {
             }
             List<String> files = null;
             boolean notFound = false;
+            boolean truncated = false;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
                 switch (name) {
                     case "files" -> files = readFiles(parser, value);
-                    case "notFound" -> notFound = readNotFound(value);
+                    case "notFound" -> notFound = readBoolean("notFound", value);
+                    case "truncated" -> truncated = readBoolean("truncated", value);
                     default -> parser.skipChildren();
                 }
             }
             if (parser.nextToken() != null) {
                 throw new InvalidFilesException("unexpected data after the JSON object");
             }
-            return new Files(files, notFound);
+            return new Files(files, notFound, truncated);
         }
     }
 
@@ -78,11 +80,11 @@ final class FilesDecoder {
         return files;
     }
 
-    private static boolean readNotFound(JsonToken value) throws InvalidFilesException {
+    private static boolean readBoolean(String name, JsonToken value) throws InvalidFilesException {
         return switch (value) {
             case VALUE_TRUE -> true;
             case VALUE_FALSE, VALUE_NULL -> false;
-            default -> throw new InvalidFilesException("\"notFound\" must be a boolean, got " + describe(value));
+            default -> throw new InvalidFilesException("\"" + name + "\" must be a boolean, got " + describe(value));
         };
     }
 

@@ -96,7 +96,13 @@ public final class FolderListingReply implements ReplyHandler {
             return;
         }
         Responses.ok(response, callback);
-        if (files.notFound()) {
+        if (files.truncated()) {
+            LOG.warn("guest {}: list-folder reply {} for {} is truncated: {} paths", guestId, action.id(),
+                    guestPath, files.files() == null ? 0 : files.files().size());
+            action.outcome().completeExceptionally(new HostOperationException("the listing of folder "
+                    + Responses.quote(guestPath) + " is incomplete: the guest left files out to stay within "
+                    + bodyLimit + " bytes of JSON; list its sub-folders instead", false));
+        } else if (files.notFound()) {
             action.outcome().completeExceptionally(new ResourceNotFoundException(
                     guestPath, "folder " + Responses.quote(guestPath) + " was not found in the guest"));
         } else {
