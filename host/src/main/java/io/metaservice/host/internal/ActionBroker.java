@@ -388,7 +388,7 @@ public final class ActionBroker {
         }
     }
 
-    /** What {@link #admit} did with a poll. */
+    /** The outcome of {@link #admit} for one poll. */
     private enum Admission {
         PARKED,
         /** Polling was stopped: answer {@code none} at once. */
