@@ -25,7 +25,8 @@ final class BenchHost implements AutoCloseable {
         for (int i = 0; i < guests; i++) {
             router.add(i, new MetaService("guest-" + i, config(temporaryDirectory)));
         }
-        this.server = GuestServer.start(router, "127.0.0.1", 0);
+        // Each simulated guest keeps one poll connection open, plus the timed guest's requests.
+        this.server = GuestServer.start(router, "127.0.0.1", 0, guests + 64);
     }
 
     private static MetaServiceConfig config(Path temporaryDirectory) {

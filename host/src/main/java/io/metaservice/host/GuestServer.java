@@ -30,7 +30,7 @@ public final class GuestServer implements AutoCloseable {
 
     /** Threads serving requests; blocking work is limited to disk and log-sink writes. */
     public static final int MAX_THREADS = 16;
-    /** Connections served at once; more wait in the accept queue. */
+    /** Connections served at once by default; more wait in the accept queue. */
     public static final int MAX_CONNECTIONS = 256;
     /** Idle time-out of a connection; longer than a poll, which sends nothing while it waits. */
     public static final long IDLE_TIMEOUT_MILLIS = 120_000;
@@ -45,9 +45,21 @@ public final class GuestServer implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Starts serving {@code handler} on {@code host}:{@code port}; port 0 picks a free port. */
+    /**
+     * Starts serving {@code handler} on {@code host}:{@code port}, with at most
+     * {@value #MAX_CONNECTIONS} connections; port 0 picks a free port.
+     */
     public static GuestServer start(Handler handler, String host, int port) throws Exception {
-        Server server = newServer(handler);
+        return start(handler, host, port, MAX_CONNECTIONS);
+    }
+
+    /**
+     * Starts serving {@code handler} on {@code host}:{@code port} with at most
+     * {@code maxConnections} connections at once, for a handler that serves many guests.
+     */
+    public static GuestServer start(Handler handler, String host, int port, int maxConnections)
+            throws Exception {
+        Server server = newServer(handler, maxConnections);
         ServerConnector connector = new ServerConnector(server, 1, 1, httpFactory());
         connector.setHost(host);
         connector.setPort(port);
@@ -62,7 +74,7 @@ public final class GuestServer implements AutoCloseable {
 
     /** Starts serving {@code handler} on a new Unix domain socket at {@code socket}. */
     public static GuestServer startUnix(Handler handler, Path socket) throws Exception {
-        Server server = newServer(handler);
+        Server server = newServer(handler, MAX_CONNECTIONS);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, httpFactory());
         connector.setUnixDomainPath(socket);
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
@@ -108,13 +120,13 @@ public final class GuestServer implements AutoCloseable {
         }
     }
 
-    private static Server newServer(Handler handler) {
+    private static Server newServer(Handler handler, int maxConnections) {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("metaservice-guest-api");
         Server server = new Server(threads);
         server.setHandler(handler);
         server.setErrorHandler(new JsonErrorHandler());
-        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, server));
+        server.addBean(new NetworkConnectionLimit(maxConnections, server));
         // Exec-shell replies upgrade to a websocket; the container must exist before start.
         ServerWebSocketContainer.ensure(server);
         server.setStopTimeout(2_000);
