@@ -65,6 +65,16 @@ public final class Main implements Runnable {
         logger.setLevel(verbose ? Level.DEBUG : null);
     }
 
+    /**
+     * Raises the root log level to WARN unless {@code --verbose} is in effect, for commands whose
+     * standard error should carry little more than their own messages.
+     */
+    static void quietUnlessVerbose() {
+        if (!isVerbose()) {
+            ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+        }
+    }
+
     /** Returns whether {@code --verbose} is in effect, so that a child process can inherit it. */
     static boolean isVerbose() {
         return LoggerFactory.getLogger(PROJECT_LOGGER).isDebugEnabled();

@@ -133,6 +133,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // The task log, progress lines and the summary are the output; routine INFO logging of
+        // the service and the local agent would drown them. --verbose brings it back.
+        Main.quietUnlessVerbose();
         List<ArtifactRequest> requests = checkedRequests();
         checkOptions();
 

@@ -66,6 +66,10 @@ public final class LocalGuest implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(javaCommand());
         command.add("-Dfile.encoding=UTF-8");
+        if (!verbose) {
+            // Read by logback.xml: the agent logs warnings and errors only, like the run itself.
+            command.add("-Dmetaservice.log.level=WARN");
+        }
         command.add("-cp");
         command.add(absoluteClassPath());
         command.add("io.metaservice.cli.Main");
