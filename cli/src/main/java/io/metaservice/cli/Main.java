@@ -39,6 +39,8 @@ public final class Main implements Runnable {
 
     /** Logger whose level {@code --verbose} lowers to DEBUG. */
     static final String PROJECT_LOGGER = "io.metaservice";
+    /** Logger of the virtual machine launcher, whose lifecycle lines a run always shows. */
+    private static final String VM_LOGGER = "io.metaservice.vm";
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -67,11 +69,13 @@ public final class Main implements Runnable {
 
     /**
      * Raises the root log level to WARN unless {@code --verbose} is in effect, for commands whose
-     * standard error should carry little more than their own messages.
+     * standard error should carry little more than their own messages. The virtual machine's
+     * lifecycle lines stay at INFO, as the progress of a boot that takes seconds.
      */
     static void quietUnlessVerbose() {
         if (!isVerbose()) {
             ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+            ((Logger) LoggerFactory.getLogger(VM_LOGGER)).setLevel(Level.INFO);
         }
     }
 

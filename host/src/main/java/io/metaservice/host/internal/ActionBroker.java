@@ -170,19 +170,9 @@ public final class ActionBroker {
 
     /** Forgets an action whose caller stopped waiting, unless its reply has started. */
     public void cancel(PendingAction action) {
-        lock.lock();
-        try {
-            if (action.state != PendingAction.State.QUEUED && action.state != PendingAction.State.SENT) {
-                return;
-            }
-            action.cancelTimer();
-            action.state = PendingAction.State.EXPIRED;
-            queued.remove(action);
-            byId.remove(action.id());
-        } finally {
-            lock.unlock();
+        if (forget(action)) {
+            action.outcome().cancel(false);
         }
-        action.outcome().cancel(false);
     }
 
     /** Returns the number of polls waiting for an action. */
@@ -341,21 +331,32 @@ public final class ActionBroker {
     }
 
     private void expire(PendingAction action, String reason) {
+        if (!forget(action)) {
+            return;
+        }
+        LOG.info("guest {}: {} action {} timed out: {}", guestId, action.action().type(), action.id(), reason);
+        action.outcome().completeExceptionally(new HostOperationException(
+                action.action().type().wireName() + " action timed out: " + reason, true));
+    }
+
+    /**
+     * Removes an action that is queued or sent, so that no poll or reply can take it any more.
+     * Returns false when its reply has started or it was already forgotten.
+     */
+    private boolean forget(PendingAction action) {
         lock.lock();
         try {
             if (action.state != PendingAction.State.QUEUED && action.state != PendingAction.State.SENT) {
-                return;
+                return false;
             }
             action.cancelTimer();
             action.state = PendingAction.State.EXPIRED;
             queued.remove(action);
             byId.remove(action.id());
+            return true;
         } finally {
             lock.unlock();
         }
-        LOG.info("guest {}: {} action {} timed out: {}", guestId, action.action().type(), action.id(), reason);
-        action.outcome().completeExceptionally(new HostOperationException(
-                action.action().type().wireName() + " action timed out: " + reason, true));
     }
 
     private void timeOut(ParkedPoll poll) {
