@@ -36,7 +36,7 @@ public final class Artifact implements AutoCloseable {
         return guestPath;
     }
 
-    /** Returns the temporary file that holds the bytes. */
+    /** Returns the temporary file that contains the bytes. */
     public Path path() {
         return file;
     }

@@ -60,7 +60,7 @@ public final class MetaService extends Handler.Abstract implements AutoCloseable
     /** One permit per host operation attempt whose outcome is not complete yet. */
     private final Semaphore pendingActions;
     private final AtomicBoolean forwardedWarned = new AtomicBoolean();
-    /** Set by {@link #close()}; every request is then answered with 404. */
+    /** Set by {@link #close()}, after which every request gets 404. */
     private volatile boolean released;
 
     public MetaService(MetaServiceConfig config) {

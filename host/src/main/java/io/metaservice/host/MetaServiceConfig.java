@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param env environment variables that override the agent's own
  * @param logSink where the task log goes
  * @param resultListener called once with the result that the guest reports
- * @param temporaryDirectory where artifacts are stored while the caller holds them
+ * @param temporaryDirectory where artifacts are stored until the caller closes them
  * @param pollTimeout how long a poll waits before it returns {@code none}
  * @param deliveryTimeout how long an action waits for a poller
  * @param replyStartTimeout how long the host waits, after delivery, for the reply to start

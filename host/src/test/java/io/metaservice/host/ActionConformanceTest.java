@@ -194,7 +194,7 @@ class ActionConformanceTest {
 
             assertThat(rejected.statusCode()).as(payload).isEqualTo(400);
             assertThat(Json.MAPPER.readTree(rejected.body()).get("code").asText()).isEqualTo("InvalidPayload");
-            // Answer the retry so the operation ends before the next case.
+            // Reply to the retry so that the operation ends before the next case.
             fixture.reply(fixture.pollForAction().id(), HttpRequest.BodyPublishers.ofString(
                     "{\"files\":[],\"notFound\":false}"), "Content-Type", "application/json");
             assertThat(listing.get(20, TimeUnit.SECONDS)).isEmpty();

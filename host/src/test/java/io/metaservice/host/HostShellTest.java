@@ -99,7 +99,7 @@ class HostShellTest {
     }
 
     @Test
-    void stdinIsCutIntoBlocksAndWaitsForAcks() throws Exception {
+    void stdinBlocksWaitForAcks() throws Exception {
         Connected connected = connect();
         byte[] input = new byte[200_000];
         new java.util.Random(1).nextBytes(input);
@@ -211,7 +211,7 @@ class HostShellTest {
         assertThatThrownBy(() -> connected.shell.result().get(20, TimeUnit.SECONDS))
                 .cause().isInstanceOf(HostOperationException.class);
         assertThatThrownBy(() -> connected.shell.stdout().read()).isInstanceOf(java.io.IOException.class);
-        // A closed shell holds no thread of its own; the server's pool may grow by its spare threads only.
+        // A closed shell keeps no thread of its own; the server's pool may grow by its spare threads only.
         assertThat(namedThreads("metaservice-")).isLessThanOrEqualTo(
                 Math.max(serverThreadsBefore, GuestServer.MAX_THREADS + 2L));
     }

@@ -261,7 +261,7 @@ public final class ActionBroker {
             lock.lock();
             try {
                 if (!parked.contains(poll)) {
-                    continue; // answered meanwhile by its time-out or a failure
+                    continue; // taken meanwhile by its time-out or a failure
                 }
                 if (connected) {
                     action = queued.pollFirst();

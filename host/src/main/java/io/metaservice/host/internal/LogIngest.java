@@ -51,7 +51,7 @@ public final class LogIngest {
         return writeFailed;
     }
 
-    /** Streams {@code request}'s body into the sink, then answers {@code 200}. */
+    /** Streams {@code request}'s body into the sink, then responds with {@code 200}. */
     public void handle(Request request, Response response, Callback callback) {
         if (writeFailed) {
             Responses.error(response, callback, 500, ErrorCode.INTERNAL_ERROR,

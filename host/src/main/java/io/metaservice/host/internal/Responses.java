@@ -14,7 +14,7 @@ import org.eclipse.jetty.util.Callback;
 /** Writes the service's responses: JSON bodies, empty successes and error bodies. */
 public final class Responses {
 
-    /** Longest piece of guest input quoted in an error message. */
+    /** Maximum number of characters of guest input quoted in an error message. */
     private static final int MAX_QUOTED_CHARS = 80;
 
     private Responses() {
@@ -50,8 +50,8 @@ public final class Responses {
     /** Writes an error response with an {@link ErrorBody}. */
     public static void error(
             Response response, Callback callback, int status, ErrorCode code, String message) {
-        // An error may leave part of the request body unread, so Jetty may close the connection
-        // after the response; saying so up front keeps clients from reusing it.
+        // An error may leave part of the request body unread, and Jetty then closes the connection
+        // after the response. Saying so in the response keeps clients from reusing it.
         response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         json(response, callback, status, new ErrorBody(code, message));
     }

@@ -37,7 +37,7 @@ public final class ShellReply implements ReplyHandler {
             Responses.methodNotAllowed(response, callback, request.getMethod(),
                     request.getHttpURI().getPath(), "GET");
             action.outcome().completeExceptionally(new HostOperationException(
-                    "the guest answered exec-shell action " + action.id() + " with method "
+                    "the guest replied to exec-shell action " + action.id() + " with method "
                             + Responses.quote(request.getMethod()) + " instead of a websocket upgrade", true));
             return;
         }
@@ -52,7 +52,7 @@ public final class ShellReply implements ReplyHandler {
             Responses.error(response, callback, 400, ErrorCode.INVALID_PAYLOAD,
                     "an exec-shell reply must be a websocket upgrade (GET with Upgrade: websocket)");
             action.outcome().completeExceptionally(new HostOperationException(
-                    "the guest answered exec-shell action " + action.id() + " without a websocket upgrade", true));
+                    "the guest replied to exec-shell action " + action.id() + " without a websocket upgrade", true));
         }
     }
 
